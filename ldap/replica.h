@@ -1,0 +1,57 @@
+// The in-memory replica a source feeds: raw entries keyed by DN (and entryUUID), mapped
+// to accounts, classes and domains per SPEC §3, and published as immutable snapshots.
+// One change costs far less than O(accounts): only what it touched is rebuilt.
+// Not thread-safe: one source thread owns it; readers see only published snapshots.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "ldap/directory_source.h"
+#include "ldap/entry.h"
+
+namespace mailpolicy {
+
+class Replica {
+public:
+    Replica(const DirectoryConfig& config, SnapshotHolder& holder);
+    ~Replica();
+
+    // Adds or replaces the entry with this DN (or with this entryUUID, if the DN changed).
+    void upsert(Entry entry);
+    void remove_dn(std::string_view dn);
+    void remove_uuid(std::string_view uuid);
+    // Removes every entry whose entryUUID is not in `present` (RFC 4533 present phase).
+    void retain_only(const std::unordered_set<std::string>& present);
+    // Replaces the whole content (initial load, LDIF re-read, full refresh).
+    void replace_all(std::vector<Entry> entries);
+
+    // True when changes were applied since the last publish().
+    bool has_pending() const;
+    // Builds a snapshot from the current content and hands it to the holder.
+    void publish();
+
+    std::size_t entry_count() const;
+    // Every raw entry, for the cache file.
+    std::vector<Entry> entries() const;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+// The cache file (SPEC §4): the raw entries and the sync cookie, written atomically
+// (temp file, fsync, rename). load_cache throws std::runtime_error naming the file
+// and the problem when it is missing, truncated or corrupt.
+struct CacheContent {
+    std::vector<Entry> entries;
+    std::string cookie;
+};
+void save_cache(const std::string& path, const CacheContent& content);
+CacheContent load_cache(const std::string& path);
+
+}  // namespace mailpolicy

@@ -1,0 +1,52 @@
+// A plain in-memory Directory built by adding entries: the reference implementation
+// used by tests and benchmarks. Build it, then only read it.
+// Duplicate addresses resolve to the lowest DN (case-insensitive), as SPEC §3 says.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "modes/directory.h"
+
+namespace mailpolicy {
+
+class MemoryDirectory final : public Directory {
+public:
+    // Adds an entry (DNs are unique). Returns the number of address conflicts the add
+    // caused: addresses also claimed by another account (the lowest DN keeps them).
+    std::size_t add(Account account);
+    void add(PolicyClass policy_class);
+    void add(Domain domain);
+
+    const Account* account_by_address(std::string_view address) const override;
+    const Account* account_by_login(std::string_view login) const override;
+    const Domain* domain_by_name(std::string_view name) const override;
+    const PolicyClass* class_by_dn(std::string_view dn) const override;
+    bool hosts_domain(std::string_view domain) const override;
+
+    std::size_t account_count() const { return accounts_.size(); }
+    std::size_t address_conflicts() const { return address_conflicts_; }
+
+private:
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view text) const {
+            return std::hash<std::string_view>{}(text);
+        }
+    };
+    template <typename T>
+    using Index = std::unordered_map<std::string, T, Hash, std::equal_to<>>;
+
+    std::vector<std::unique_ptr<Account>> accounts_;
+    Index<const Account*> by_address_;
+    Index<const Account*> by_login_;
+    Index<std::unique_ptr<Domain>> domains_by_dn_;
+    Index<const Domain*> domains_by_name_;
+    Index<std::unique_ptr<PolicyClass>> classes_;  // key: lowercase DN
+    Index<std::size_t> account_domains_;           // domain -> number of addresses in it
+    std::size_t address_conflicts_ = 0;
+};
+
+}  // namespace mailpolicy

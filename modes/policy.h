@@ -1,0 +1,77 @@
+// The policy model of SPEC §2: directions, modes, the settings one directory entry may
+// carry, and the three kinds of entry (account, class, domain). Plain data, no logic
+// beyond naming; the directory builds these, the engine reads them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "modes/pattern.h"
+
+namespace mailpolicy {
+
+enum class Direction { Send, Receive };
+enum class Mode { AllowAll, LocalOnly, LocalAndSubdomains, DenyAll };
+enum class Enforcement { Enforce, Audit };
+enum class LocalDomains { Account, Hosted };
+enum class NullSender { Allow, External };
+enum class SubmissionPath { Smtp, Sendmail, Http };
+
+// Canonical spellings: "send", "localOnly", "enforce", "hosted", "smtp", ...
+std::string_view to_string(Direction direction);
+std::string_view to_string(Mode mode);
+std::string_view to_string(Enforcement enforcement);
+std::string_view to_string(SubmissionPath path);
+// Case-insensitive parsers for LDAP values and config; nullopt when not a known value.
+std::optional<Mode> parse_mode(std::string_view text);
+std::optional<Enforcement> parse_enforcement(std::string_view text);
+std::optional<bool> parse_ldap_boolean(std::string_view text);  // TRUE / FALSE
+
+// The settings of one direction as stored on one entry. An empty optional means the
+// entry does not set it (inherit).
+struct DirectionSettings {
+    std::optional<bool> enabled;
+    std::optional<Mode> mode;
+    PatternListPtr exceptions;  // null: not set here; non-null (maybe empty): taken whole
+    std::optional<std::string> reject_text;
+};
+
+struct PolicySettings {
+    DirectionSettings send;
+    DirectionSettings receive;
+    std::optional<Enforcement> enforcement;
+
+    const DirectionSettings& of(Direction direction) const {
+        return direction == Direction::Send ? send : receive;
+    }
+    DirectionSettings& of(Direction direction) {
+        return direction == Direction::Send ? send : receive;
+    }
+};
+
+// An account entry. Addresses are normalized (Address::text()); logins lowercase.
+struct Account {
+    std::string dn;
+    std::string primary;               // normalized primary address (mail)
+    std::vector<std::string> aliases;  // normalized alias addresses
+    std::vector<std::string> logins;   // login-attribute values
+    std::optional<std::string> class_dn;
+    PolicySettings settings;
+};
+
+// A class of service (objectClass mailPolicyClass).
+struct PolicyClass {
+    std::string dn;
+    PolicySettings settings;
+};
+
+// A domain entry (objectClass mailPolicyDomain): the domain and its aliases, A-labels.
+struct Domain {
+    std::string dn;
+    std::vector<std::string> names;  // names[0] is the first value as stored
+    PolicySettings settings;
+};
+
+}  // namespace mailpolicy
