@@ -1,0 +1,38 @@
+// The audit log: takes records on the hot path without waiting, writes them to the
+// store from its own thread in batches, spools them to a file while the store is
+// unavailable (nothing is lost), purges past retention, and logs the one-line record.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "module/audit_store.h"
+
+namespace mailpolicy {
+
+class AuditLog {
+public:
+    // `store` may be null ([audit] store = none): records then only go to the log.
+    // `spool_path` is the file that keeps records the store could not take yet.
+    AuditLog(std::unique_ptr<AuditStore> store, std::string spool_path,
+             std::chrono::days retention);
+    ~AuditLog();  // stops and flushes
+
+    void start();
+    // Writes what is queued (to the store or the spool) and stops the writer thread.
+    void stop();
+    // Never blocks on the store. Logs "reject: path=… direction=… sender=<…> …" at once.
+    void record(AuditRecord record);
+    // Records queued or spooled, not yet in the store.
+    std::size_t pending() const;
+    // The store, for /v1/violations queries (null when none).
+    AuditStore* store() const;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace mailpolicy
