@@ -1,0 +1,345 @@
+// TestSlapd: runs slapd in the foreground (-d 0) as our child so we can wait for it,
+// and drives it with the OpenLDAP command-line tools. Tools run with LDAPNOINIT so a
+// developer's ~/.ldaprc cannot change what the tests see; each run has a deadline.
+#include "tests/support/test_slapd.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace mailpolicy::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto tool_timeout = std::chrono::seconds(120);  // bulk loads take a while
+constexpr auto start_timeout = std::chrono::seconds(20);
+constexpr auto stop_timeout = std::chrono::seconds(15);
+
+void write_file(const std::string& path, std::string_view text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    if (!out.flush()) throw std::runtime_error("cannot write " + path);
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// A port the kernel considers free right now; the caller binds it soon after.
+int free_loopback_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    auto* generic = reinterpret_cast<sockaddr*>(&address);
+    if (::bind(fd, generic, length) != 0 || ::getsockname(fd, generic, &length) != 0) {
+        ::close(fd);
+        throw std::runtime_error("cannot find a free port: " + std::string(std::strerror(errno)));
+    }
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+// Starts `arguments` with stdin/stdout/stderr redirected to files; returns the pid.
+pid_t spawn(const std::vector<std::string>& arguments, const std::string& stdin_path,
+            const std::string& stdout_path, const std::string& stderr_path) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, stdin_path.c_str(), O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
+    posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0600);
+    std::vector<char*> argv;
+    for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+    argv.push_back(nullptr);
+    std::vector<std::string> environment{"LDAPNOINIT=1", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+    std::vector<char*> envp;
+    for (auto& variable : environment) envp.push_back(variable.data());
+    envp.push_back(nullptr);
+    pid_t pid = -1;
+    int error = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (error != 0) {
+        throw std::runtime_error("cannot run " + arguments[0] + ": " + std::strerror(error));
+    }
+    return pid;
+}
+
+// Waits for the child until the deadline; -1 (after SIGKILL) when it did not exit in time.
+int wait_for_exit(pid_t pid, Clock::duration timeout) {
+    auto deadline = Clock::now() + timeout;
+    for (;;) {
+        int status = 0;
+        pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (done < 0 && errno != EINTR) return -1;
+        if (Clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            return -1;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+    std::string text;
+    for (const auto& line : lines) text += line + "\n";
+    return text;
+}
+
+}  // namespace
+
+TestSlapd::TestSlapd(TestSlapdOptions options) : options_(std::move(options)) {
+    char pattern[] = "/tmp/mailpolicy-slapd.XXXXXX";
+    if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
+    directory_ = pattern;
+    try {
+        std::filesystem::create_directory(directory_ + "/db");
+        write_file(admin_password_file(), admin_password());
+        write_file(reader_password_file(), options_.reader_password);
+        write_file(directory_ + "/empty", "");
+        write_config();
+        if (options_.create_base) load_base_entries();
+        start();
+    } catch (...) {
+        std::error_code ignored;
+        std::filesystem::remove_all(directory_, ignored);
+        throw;
+    }
+}
+
+TestSlapd::~TestSlapd() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(directory_, ignored);
+}
+
+std::string TestSlapd::url() const {
+    return "ldap://127.0.0.1:" + std::to_string(port_) + "/";
+}
+
+std::string TestSlapd::ldapi_url() const {
+    std::string escaped;
+    for (char c : directory_ + "/ldapi")
+        escaped += c == '/' ? std::string("%2F") : std::string(1, c);
+    return "ldapi://" + escaped + "/";
+}
+
+std::string TestSlapd::admin_password_file() const {
+    return directory_ + "/admin.pw";
+}
+std::string TestSlapd::reader_password_file() const {
+    return directory_ + "/reader.pw";
+}
+
+void TestSlapd::write_config() {
+    const std::string schema = "/etc/ldap/schema/";
+    std::vector<std::string> lines = {
+        "include " + schema + "core.schema",
+        "include " + schema + "cosine.schema",
+        "include " + schema + "inetorgperson.schema",
+        "include " + schema + "nis.schema",
+        "include " MAILPOLICY_SOURCE_DIR "/schema/mailpolicy.schema",
+        "pidfile " + directory_ + "/slapd.pid",
+        "modulepath /usr/lib/ldap",
+        "moduleload back_mdb",
+        "moduleload syncprov",
+        "sizelimit " + std::to_string(options_.size_limit),
+        "database mdb",
+        "maxsize 4294967296",
+        "suffix \"" + base_dn() + "\"",
+        "rootdn \"" + admin_dn() + "\"",
+        "rootpw " + admin_password(),
+        "directory " + directory_ + "/db",
+        "index objectClass,entryCSN,entryUUID,mail,uid eq",
+        "access to attrs=userPassword by self write by anonymous auth by * none",
+        "access to * by * read",
+    };
+    if (!options_.reader_dn.empty() && options_.reader_unlimited) {
+        lines.push_back("limits dn.exact=\"" + options_.reader_dn +
+                        "\" size=unlimited time=unlimited");
+    }
+    for (const auto& line : options_.extra_database_config) lines.push_back(line);
+    lines.push_back("overlay syncprov");
+    lines.push_back("syncprov-checkpoint 100 10");
+    lines.push_back("syncprov-sessionlog 10000");
+    write_file(directory_ + "/slapd.conf", join_lines(lines));
+}
+
+void TestSlapd::load_base_entries() {
+    std::string ldif =
+        "dn: dc=example,dc=test\nobjectClass: dcObject\nobjectClass: organization\n"
+        "dc: example\no: Example\n\n"
+        "dn: ou=people,dc=example,dc=test\nobjectClass: organizationalUnit\nou: people\n\n";
+    if (!options_.reader_dn.empty()) {
+        auto equals = options_.reader_dn.find('=');
+        auto comma = options_.reader_dn.find(',');
+        std::string cn = options_.reader_dn.substr(equals + 1, comma - equals - 1);
+        ldif += "dn: " + options_.reader_dn +
+                "\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: " + cn +
+                "\nuserPassword: " + options_.reader_password + "\n\n";
+    }
+    bulk_load(ldif);
+}
+
+void TestSlapd::start() {
+    if (pid_ > 0) return;
+    for (int attempt = 0;; ++attempt) {
+        if (port_ == 0) port_ = free_loopback_port();
+        std::string listeners = url() + " " + ldapi_url();
+        pid_ = spawn({"slapd", "-d", "0", "-f", directory_ + "/slapd.conf", "-h", listeners},
+                     directory_ + "/empty", directory_ + "/slapd.out", directory_ + "/slapd.log");
+        try {
+            wait_until_answering();
+            return;
+        } catch (const std::runtime_error&) {
+            // Another process may have taken the port between our probe and slapd's bind.
+            if (attempt >= 2) throw;
+            port_ = 0;
+        }
+    }
+}
+
+void TestSlapd::wait_until_answering() {
+    auto deadline = Clock::now() + start_timeout;
+    while (Clock::now() < deadline) {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            throw std::runtime_error("slapd exited at start: " +
+                                     read_file(directory_ + "/slapd.log"));
+        }
+        ToolResult probe =
+            run_ldap_tool({"ldapsearch", "-x", "-H", url(), "-b", "", "-s", "base", "-o",
+                           "nettimeout=2", "-l", "2", "-LLL", "namingContexts"},
+                          "");
+        if (probe.ok()) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ::kill(pid_, SIGKILL);
+    wait_for_exit(pid_, stop_timeout);
+    pid_ = -1;
+    throw std::runtime_error("slapd did not answer within 20 s: " +
+                             read_file(directory_ + "/slapd.log"));
+}
+
+void TestSlapd::stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    wait_for_exit(pid_, stop_timeout);
+    pid_ = -1;
+}
+
+ToolResult TestSlapd::run_ldap_tool(const std::vector<std::string>& arguments,
+                                    std::string_view input) {
+    // Unique names: tests may drive one server from several threads.
+    static std::atomic<unsigned> runs{0};
+    std::string prefix = directory_ + "/tool." + std::to_string(runs++);
+    std::string input_path = prefix + ".in";
+    write_file(input_path, input);
+    std::string out_path = prefix + ".out";
+    std::string err_path = prefix + ".err";
+    write_file(err_path, "");
+    ToolResult result;
+    result.exit_status =
+        wait_for_exit(spawn(arguments, input_path, out_path, err_path), tool_timeout);
+    result.output = read_file(out_path);
+    result.errors = read_file(err_path);
+    for (const auto& path : {input_path, out_path, err_path}) ::unlink(path.c_str());
+    return result;
+}
+
+namespace {
+std::vector<std::string> admin_tool(const std::string& tool, const TestSlapd& slapd) {
+    return {tool, "-x",
+            "-H", slapd.url(),
+            "-D", TestSlapd::admin_dn(),
+            "-y", slapd.admin_password_file(),
+            "-o", "nettimeout=10"};
+}
+
+void throw_unless_ok(const ToolResult& result, const std::string& what) {
+    if (!result.ok()) {
+        throw std::runtime_error(what + " failed (exit " + std::to_string(result.exit_status) +
+                                 "): " + result.errors + result.output);
+    }
+}
+}  // namespace
+
+ToolResult TestSlapd::try_add_ldif(std::string_view ldif) {
+    return run_ldap_tool(admin_tool("ldapadd", *this), ldif);
+}
+
+ToolResult TestSlapd::try_modify_ldif(std::string_view ldif) {
+    return run_ldap_tool(admin_tool("ldapmodify", *this), ldif);
+}
+
+void TestSlapd::add_ldif(std::string_view ldif) {
+    throw_unless_ok(try_add_ldif(ldif), "ldapadd");
+}
+
+void TestSlapd::modify_ldif(std::string_view ldif) {
+    throw_unless_ok(try_modify_ldif(ldif), "ldapmodify");
+}
+
+void TestSlapd::delete_dn(std::string_view dn) {
+    auto arguments = admin_tool("ldapdelete", *this);
+    arguments.emplace_back(dn);
+    throw_unless_ok(run_ldap_tool(arguments, ""), "ldapdelete " + std::string(dn));
+}
+
+std::string TestSlapd::search(std::string_view base, std::string_view filter,
+                              const std::vector<std::string>& attributes) {
+    auto arguments = admin_tool("ldapsearch", *this);
+    for (std::string option : {"-LLL", "-b"}) arguments.push_back(option);
+    arguments.emplace_back(base);
+    arguments.emplace_back(filter);
+    for (const auto& attribute : attributes) arguments.push_back(attribute);
+    ToolResult result = run_ldap_tool(arguments, "");
+    throw_unless_ok(result, "ldapsearch");
+    return result.output;
+}
+
+void TestSlapd::bulk_load(std::string_view ldif) {
+    std::string path = directory_ + "/bulk.ldif";
+    write_file(path, ldif);
+    bulk_load_file(path);
+}
+
+void TestSlapd::bulk_load_file(const std::string& ldif_path) {
+    bool was_running = running();
+    stop();
+    ToolResult result =
+        run_ldap_tool({"slapadd", "-q", "-f", directory_ + "/slapd.conf", "-l", ldif_path}, "");
+    throw_unless_ok(result, "slapadd " + ldif_path);
+    if (was_running) start();
+}
+
+}  // namespace mailpolicy::test

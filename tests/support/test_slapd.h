@@ -1,0 +1,88 @@
+// A throwaway OpenLDAP slapd for tests: its own mktemp directory, a free loopback port,
+// back_mdb with the syncprov overlay, our schema loaded. Entries are changed through
+// the real ldapadd/ldapmodify/ldapdelete tools (password in a file, never argv).
+// Not for production; every call has a timeout so a broken slapd fails a test, not hangs it.
+#pragma once
+
+#include <sys/types.h>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mailpolicy::test {
+
+struct TestSlapdOptions {
+    // An extra DN (an entry with userPassword, created at start) for tests that bind
+    // as the daemon would; empty: none.
+    std::string reader_dn = "cn=reader,dc=example,dc=test";
+    std::string reader_password = "reader-secret";
+    // Adds `limits dn.exact="<reader>" size=unlimited time=unlimited`.
+    bool reader_unlimited = true;
+    // The global `sizelimit` (slapd's default is 500; the rootdn is never limited).
+    int size_limit = 500;
+    // Extra lines for the database section, e.g. "index mailPolicyDomainName eq".
+    std::vector<std::string> extra_database_config;
+    // Creates dc=example,dc=test and ou=people,dc=example,dc=test at start.
+    bool create_base = true;
+};
+
+// Outcome of one LDAP tool run, for tests that expect the server to refuse something.
+struct ToolResult {
+    int exit_status = -1;  // the tool's exit status; -1 if it was killed or timed out
+    std::string output;
+    std::string errors;
+    bool ok() const { return exit_status == 0; }
+};
+
+class TestSlapd {
+  public:
+    explicit TestSlapd(TestSlapdOptions options = {});
+    ~TestSlapd();
+    TestSlapd(const TestSlapd&) = delete;
+    TestSlapd& operator=(const TestSlapd&) = delete;
+
+    // "ldap://127.0.0.1:<port>/" and the ldapi:// URL of its unix socket.
+    std::string url() const;
+    std::string ldapi_url() const;
+    int port() const { return port_; }
+    const std::string& directory() const { return directory_; }
+    static std::string base_dn() { return "dc=example,dc=test"; }
+    static std::string admin_dn() { return "cn=admin,dc=example,dc=test"; }
+    static std::string admin_password() { return "secret"; }
+    // Files holding the passwords (no newline), for bind-password-file settings.
+    std::string admin_password_file() const;
+    std::string reader_password_file() const;
+
+    // As the rootdn. These throw std::runtime_error with the tool's stderr on failure.
+    void add_ldif(std::string_view ldif);
+    void modify_ldif(std::string_view ldif);
+    void delete_dn(std::string_view dn);
+    // Non-throwing forms.
+    ToolResult try_add_ldif(std::string_view ldif);
+    ToolResult try_modify_ldif(std::string_view ldif);
+    // ldapsearch as the rootdn; LDIF text of the result (-LLL).
+    std::string search(std::string_view base, std::string_view filter,
+                       const std::vector<std::string>& attributes = {});
+
+    // SIGTERM and wait for exit; the data stays. start() runs it again on the same
+    // port with the same data.
+    void stop();
+    void start();
+    bool running() const { return pid_ > 0; }
+    // Loads entries offline with slapadd (stops and restarts the server if running).
+    void bulk_load(std::string_view ldif);
+    void bulk_load_file(const std::string& ldif_path);
+
+  private:
+    void write_config();
+    void load_base_entries();
+    void wait_until_answering();
+    ToolResult run_ldap_tool(const std::vector<std::string>& arguments, std::string_view input);
+
+    TestSlapdOptions options_;
+    std::string directory_;
+    int port_ = 0;
+    pid_t pid_ = -1;
+};
+
+}  // namespace mailpolicy::test
