@@ -110,6 +110,20 @@ std::string join_lines(const std::vector<std::string>& lines) {
     return text;
 }
 
+std::vector<std::string> admin_tool(const std::string& tool, const TestSlapd& slapd) {
+    return {tool, "-x",
+            "-H", slapd.url(),
+            "-D", TestSlapd::admin_dn(),
+            "-y", slapd.admin_password_file(),
+            "-o", "nettimeout=10"};
+}
+
+void throw_unless_ok(const ToolResult& result, const std::string& what) {
+    if (!result.ok()) {
+        throw std::runtime_error(what + " failed (exit " + std::to_string(result.exit_status) +
+                                 "): " + result.errors + result.output);
+    }
+}
 }  // namespace
 
 TestSlapd::TestSlapd(TestSlapdOptions options) : options_(std::move(options)) {
@@ -123,6 +137,7 @@ TestSlapd::TestSlapd(TestSlapdOptions options) : options_(std::move(options)) {
         write_file(directory_ + "/empty", "");
         write_config();
         if (options_.create_base) load_base_entries();
+        if (options_.cn_config) convert_config();
         start();
     } catch (...) {
         std::error_code ignored;
@@ -166,22 +181,33 @@ void TestSlapd::write_config() {
         "include " + schema + "cosine.schema",
         "include " + schema + "inetorgperson.schema",
         "include " + schema + "nis.schema",
-        "include " MAILPOLICY_SOURCE_DIR "/schema/mailpolicy.schema",
         "pidfile " + directory_ + "/slapd.pid",
         "modulepath /usr/lib/ldap",
         "moduleload back_mdb",
         "moduleload syncprov",
         "sizelimit " + std::to_string(options_.size_limit),
-        "database mdb",
-        "maxsize 4294967296",
-        "suffix \"" + base_dn() + "\"",
-        "rootdn \"" + admin_dn() + "\"",
-        "rootpw " + admin_password(),
-        "directory " + directory_ + "/db",
-        "index objectClass,entryCSN,entryUUID,mail,uid eq",
-        "access to attrs=userPassword by self write by anonymous auth by * none",
-        "access to * by * read",
     };
+    if (options_.cn_config) {
+        lines.push_back("database config");
+        lines.push_back("access to * by dn.exact=gidNumber=" + std::to_string(::getgid()) +
+                        "+uidNumber=" + std::to_string(::getuid()) +
+                        ",cn=peercred,cn=external,cn=auth manage by * break");
+    } else {
+        lines.insert(lines.begin() + 4,
+                     "include " MAILPOLICY_SOURCE_DIR "/schema/mailpolicy.schema");
+    }
+    lines.insert(lines.end(),
+                 {
+                     "database mdb",
+                     "maxsize 4294967296",
+                     "suffix \"" + base_dn() + "\"",
+                     "rootdn \"" + admin_dn() + "\"",
+                     "rootpw " + admin_password(),
+                     "directory " + directory_ + "/db",
+                     "index objectClass,entryCSN,entryUUID,mail,uid eq",
+                     "access to attrs=userPassword by self write by anonymous auth by * none",
+                     "access to * by * read",
+                 });
     if (!options_.reader_dn.empty() && options_.reader_unlimited) {
         lines.push_back("limits dn.exact=\"" + options_.reader_dn +
                         "\" size=unlimited time=unlimited");
@@ -191,6 +217,22 @@ void TestSlapd::write_config() {
     lines.push_back("syncprov-checkpoint 100 10");
     lines.push_back("syncprov-sessionlog 10000");
     write_file(directory_ + "/slapd.conf", join_lines(lines));
+}
+
+std::vector<std::string> TestSlapd::config_arguments() const {
+    if (options_.cn_config) return {"-F", directory_ + "/slapd.d"};
+    return {"-f", directory_ + "/slapd.conf"};
+}
+
+// slaptest opens the databases read-only, so this runs after the first slapadd (or on an
+// empty database with -u, which then writes nothing: hence no -u).
+void TestSlapd::convert_config() {
+    if (!options_.create_base) bulk_load("");
+    std::filesystem::create_directory(directory_ + "/slapd.d");
+    throw_unless_ok(
+        run_ldap_tool({"slaptest", "-f", directory_ + "/slapd.conf", "-F", directory_ + "/slapd.d"},
+                      ""),
+        "slaptest");
 }
 
 void TestSlapd::load_base_entries() {
@@ -214,8 +256,10 @@ void TestSlapd::start() {
     for (int attempt = 0;; ++attempt) {
         if (port_ == 0) port_ = free_loopback_port();
         std::string listeners = url() + " " + ldapi_url();
-        pid_ = spawn({"slapd", "-d", "0", "-f", directory_ + "/slapd.conf", "-h", listeners},
-                     directory_ + "/empty", directory_ + "/slapd.out", directory_ + "/slapd.log");
+        std::vector<std::string> arguments{"slapd", "-d", "0", "-h", listeners};
+        for (const auto& argument : config_arguments()) arguments.push_back(argument);
+        pid_ = spawn(arguments, directory_ + "/empty", directory_ + "/slapd.out",
+                     directory_ + "/slapd.log");
         try {
             wait_until_answering();
             return;
@@ -276,23 +320,6 @@ ToolResult TestSlapd::run_ldap_tool(const std::vector<std::string>& arguments,
     return result;
 }
 
-namespace {
-std::vector<std::string> admin_tool(const std::string& tool, const TestSlapd& slapd) {
-    return {tool, "-x",
-            "-H", slapd.url(),
-            "-D", TestSlapd::admin_dn(),
-            "-y", slapd.admin_password_file(),
-            "-o", "nettimeout=10"};
-}
-
-void throw_unless_ok(const ToolResult& result, const std::string& what) {
-    if (!result.ok()) {
-        throw std::runtime_error(what + " failed (exit " + std::to_string(result.exit_status) +
-                                 "): " + result.errors + result.output);
-    }
-}
-}  // namespace
-
 ToolResult TestSlapd::try_add_ldif(std::string_view ldif) {
     return run_ldap_tool(admin_tool("ldapadd", *this), ldif);
 }
@@ -317,14 +344,35 @@ void TestSlapd::delete_dn(std::string_view dn) {
 
 std::string TestSlapd::search(std::string_view base, std::string_view filter,
                               const std::vector<std::string>& attributes) {
-    auto arguments = admin_tool("ldapsearch", *this);
+    ToolResult result = try_search(Identity::Admin, base, filter, attributes);
+    throw_unless_ok(result, "ldapsearch");
+    return result.output;
+}
+
+ToolResult TestSlapd::try_search(Identity who, std::string_view base, std::string_view filter,
+                                 const std::vector<std::string>& attributes) {
+    std::vector<std::string> arguments{"ldapsearch", "-x", "-H", url(), "-o", "nettimeout=10"};
+    if (who != Identity::Anonymous) {
+        bool admin = who == Identity::Admin;
+        for (const auto& argument :
+             {std::string("-D"), admin ? admin_dn() : options_.reader_dn, std::string("-y"),
+              admin ? admin_password_file() : reader_password_file()}) {
+            arguments.push_back(argument);
+        }
+    }
     for (std::string option : {"-LLL", "-b"}) arguments.push_back(option);
     arguments.emplace_back(base);
     arguments.emplace_back(filter);
     for (const auto& attribute : attributes) arguments.push_back(attribute);
-    ToolResult result = run_ldap_tool(arguments, "");
-    throw_unless_ok(result, "ldapsearch");
-    return result.output;
+    return run_ldap_tool(arguments, "");
+}
+
+ToolResult TestSlapd::config_add(std::string_view ldif) {
+    return run_ldap_tool({"ldapadd", "-Y", "EXTERNAL", "-Q", "-H", ldapi_url()}, ldif);
+}
+
+ToolResult TestSlapd::config_modify(std::string_view ldif) {
+    return run_ldap_tool({"ldapmodify", "-Y", "EXTERNAL", "-Q", "-H", ldapi_url()}, ldif);
 }
 
 void TestSlapd::bulk_load(std::string_view ldif) {

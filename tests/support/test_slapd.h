@@ -24,6 +24,10 @@ struct TestSlapdOptions {
     std::vector<std::string> extra_database_config;
     // Creates dc=example,dc=test and ou=people,dc=example,dc=test at start.
     bool create_base = true;
+    // Runs from a cn=config directory (slaptest -F) instead of slapd.conf, without our
+    // schema: tests load schema/mailpolicy.ldif themselves through config_add().
+    // The config database is managed by this uid over ldapi:// (SASL EXTERNAL).
+    bool cn_config = false;
 };
 
 // Outcome of one LDAP tool run, for tests that expect the server to refuse something.
@@ -61,8 +65,15 @@ class TestSlapd {
     ToolResult try_add_ldif(std::string_view ldif);
     ToolResult try_modify_ldif(std::string_view ldif);
     // ldapsearch as the rootdn; LDIF text of the result (-LLL).
+    // ldapadd / ldapmodify to cn=config as root over ldapi (only with cn_config).
+    ToolResult config_add(std::string_view ldif);
+    ToolResult config_modify(std::string_view ldif);
     std::string search(std::string_view base, std::string_view filter,
                        const std::vector<std::string>& attributes = {});
+    // ldapsearch bound as someone (size limits apply except for the rootdn).
+    enum class Identity { Admin, Reader, Anonymous };
+    ToolResult try_search(Identity who, std::string_view base, std::string_view filter,
+                          const std::vector<std::string>& attributes = {});
 
     // SIGTERM and wait for exit; the data stays. start() runs it again on the same
     // port with the same data.
@@ -75,6 +86,8 @@ class TestSlapd {
 
   private:
     void write_config();
+    void convert_config();
+    std::vector<std::string> config_arguments() const;
     void load_base_entries();
     void wait_until_answering();
     ToolResult run_ldap_tool(const std::vector<std::string>& arguments, std::string_view input);
