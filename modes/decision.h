@@ -17,9 +17,9 @@ namespace mailpolicy {
 // One message's envelope as the edges hand it over (raw texts; the engine parses them
 // and treats an unparseable address as an outside address that no pattern matches).
 struct Envelope {
-    std::string sender;                 // "" or "<>" for the null sender
-    std::optional<std::string> login;   // authenticated login (SASL username), if any
-    std::optional<IpAddress> client;    // client address, if known
+    std::string sender;                // "" or "<>" for the null sender
+    std::optional<std::string> login;  // authenticated login (SASL username), if any
+    std::optional<IpAddress> client;   // client address, if known
     SubmissionPath path = SubmissionPath::Smtp;
 };
 
@@ -33,7 +33,8 @@ struct Verdict {
     // allowed recipient the last check that ran (Send when none applied).
     Direction direction = Direction::Send;
     std::string account;  // address whose policy decided ("" when no check applied)
-    std::string rule;     // e.g. "send: account alice@example.com mode localOnly (from domain example.com)"
+    // e.g. "send: account alice@example.com mode localOnly (from domain example.com)"
+    std::string rule;
     // For Denied and AuditOnly: the reply the policy asks for (code, status, one-line text).
     int code = 0;
     std::string status;
@@ -41,7 +42,7 @@ struct Verdict {
 };
 
 class Engine {
-public:
+  public:
     Engine(const Directory& directory, const PolicyConfig& config)
         : directory_(directory), config_(config) {}
 
@@ -54,7 +55,7 @@ public:
     // The identity of a login (login attribute, or one of an account's addresses).
     std::optional<PolicyHolder> holder_for_login(std::string_view login) const;
 
-private:
+  private:
     const Directory& directory_;
     const PolicyConfig& config_;
 };

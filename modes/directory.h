@@ -10,7 +10,7 @@
 namespace mailpolicy {
 
 class Directory {
-public:
+  public:
     virtual ~Directory() = default;
 
     // By normalized address (primary or alias), e.g. "alice@example.com".

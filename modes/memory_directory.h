@@ -13,7 +13,7 @@
 namespace mailpolicy {
 
 class MemoryDirectory final : public Directory {
-public:
+  public:
     // Adds an entry (DNs are unique). Returns the number of address conflicts the add
     // caused: addresses also claimed by another account (the lowest DN keeps them).
     std::size_t add(Account account);
@@ -29,7 +29,7 @@ public:
     std::size_t account_count() const { return accounts_.size(); }
     std::size_t address_conflicts() const { return address_conflicts_; }
 
-private:
+  private:
     struct Hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view text) const {

@@ -14,7 +14,7 @@
 namespace mailpolicy {
 
 class Pattern {
-public:
+  public:
     // Returns the compiled pattern, or the reason it is invalid (empty, whitespace
     // inside, more than one '@', empty local part or domain).
     static std::variant<Pattern, std::string> compile(std::string_view text);
@@ -24,10 +24,15 @@ public:
     const std::string& text() const { return text_; }
     bool domain_only() const { return domain_only_; }
 
-private:
+  private:
     std::string text_;
     std::string normalized_;  // lowercase, A-label domain
     bool domain_only_ = false;
+    // Where the local-part pattern ends in normalized_ (the '@'); 0 when domain-only.
+    std::size_t at_position_ = 0;
+    // Wildcard-free sides compare by equality, the common case on the hot path.
+    bool local_has_wildcard_ = false;
+    bool domain_has_wildcard_ = false;
 };
 
 // An exception list: shared between entries that carry the same values.

@@ -24,10 +24,16 @@ std::string_view to_string(Direction direction);
 std::string_view to_string(Mode mode);
 std::string_view to_string(Enforcement enforcement);
 std::string_view to_string(SubmissionPath path);
+std::string_view to_string(LocalDomains local_domains);  // "account", "hosted"
+std::string_view to_string(NullSender null_sender);      // "allow", "external"
 // Case-insensitive parsers for LDAP values and config; nullopt when not a known value.
 std::optional<Mode> parse_mode(std::string_view text);
 std::optional<Enforcement> parse_enforcement(std::string_view text);
 std::optional<bool> parse_ldap_boolean(std::string_view text);  // TRUE / FALSE
+std::optional<Direction> parse_direction(std::string_view text);
+std::optional<SubmissionPath> parse_submission_path(std::string_view text);
+std::optional<LocalDomains> parse_local_domains(std::string_view text);
+std::optional<NullSender> parse_null_sender(std::string_view text);
 
 // The settings of one direction as stored on one entry. An empty optional means the
 // entry does not set it (inherit).

@@ -48,7 +48,7 @@ struct ResolvedDirection {
     Resolved<bool> enabled;
     Resolved<Mode> mode;
     Resolved<PatternListPtr> exceptions;  // never null: an empty list when none
-    Resolved<std::string> reject_text;   // sanitized to one line
+    Resolved<std::string> reject_text;    // sanitized to one line
 };
 
 // The identity whose policy applies: an account, or a local address without one

@@ -1,0 +1,224 @@
+// The Engine: finds who is local (sender, login, recipient), runs the applicable checks
+// of SPEC §2 in order (sender's send, login's send, recipient's receive) and combines
+// them: the first denial decides, else the first audit-only violation, else allowed.
+
+#include "modes/decision.h"
+
+#include <array>
+
+#include "modes/direction_check.h"
+#include "modes/text.h"
+
+namespace mailpolicy {
+
+namespace {
+
+constexpr std::string_view kNoPolicyRule =
+    "no policy applies: neither sender nor recipient is local";
+
+// An envelope address as the engine holds it; `valid` false means unparseable.
+struct ParsedAddress {
+    bool valid = false;
+    Address address;
+    std::string text;  // Address::text(), kept so holders can borrow it
+
+    ParsedAddress(std::string_view raw, std::string_view delimiters) {
+        auto parsed = parse_address(raw, delimiters);
+        if (auto* address_ptr = std::get_if<Address>(&parsed)) {
+            valid = true;
+            address = std::move(*address_ptr);
+            text = address.text();
+        }
+    }
+    ParsedAddress(const ParsedAddress&) = delete;  // holders borrow `text`
+    ParsedAddress& operator=(const ParsedAddress&) = delete;
+
+    bool is_null() const { return valid && address.is_null(); }
+};
+
+std::string_view domain_of(std::string_view address) {
+    const std::size_t at = address.rfind('@');
+    return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
+}
+
+HolderRef holder_of_account(const Account& account, const Directory& directory) {
+    const std::string_view domain_name = domain_of(account.primary);
+    return {&account, directory.domain_by_name(domain_name), account.primary, domain_name};
+}
+
+std::optional<HolderRef> holder_of(const ParsedAddress& parsed, const Directory& directory) {
+    if (!parsed.valid || parsed.address.kind != Address::Kind::Mailbox) return std::nullopt;
+    if (const Account* account = directory.account_by_address(parsed.text)) {
+        return holder_of_account(*account, directory);
+    }
+    const std::string& domain = parsed.address.domain;
+    if (!directory.hosts_domain(domain)) return std::nullopt;
+    return HolderRef{nullptr, directory.domain_by_name(domain), parsed.text, domain};
+}
+
+PolicyHolder to_policy_holder(const HolderRef& holder) {
+    return {holder.account, holder.domain, std::string(holder.address),
+            std::string(holder.domain_name)};
+}
+
+// The per-message part of a decision: sender and login parsed and looked up once.
+class MessageContext {
+  public:
+    MessageContext(const Envelope& envelope, const Directory& directory, const PolicyConfig& config)
+        : sender_(envelope.sender, config.recipient_delimiter) {
+        sender_holder_ = holder_of(sender_, directory);
+        if (envelope.login) find_login_holder(*envelope.login, directory, config);
+        sender_as_peer_.null_sender = sender_.is_null();
+        if (sender_.valid) sender_as_peer_.address = &sender_.address;
+        if (sender_holder_ && config.verify_local_senders && !verified(envelope, config)) {
+            sender_as_peer_.address = nullptr;
+            sender_as_peer_.unverified_local_sender = true;
+        }
+    }
+    MessageContext(const MessageContext&) = delete;
+    MessageContext& operator=(const MessageContext&) = delete;
+
+    const std::optional<HolderRef>& sender_holder() const { return sender_holder_; }
+    // The login's holder when it is not the sender's (the same account counts once).
+    const std::optional<HolderRef>& distinct_login_holder() const { return login_holder_; }
+    const Peer& sender_as_peer() const { return sender_as_peer_; }
+
+  private:
+    static bool verified(const Envelope& envelope, const PolicyConfig& config) {
+        if (envelope.login || envelope.path != SubmissionPath::Smtp) return true;
+        return envelope.client && any_contains(config.trusted_networks, *envelope.client);
+    }
+
+    void find_login_holder(std::string_view login, const Directory& directory,
+                           const PolicyConfig& config) {
+        const std::string lowered = ascii_lowercase(trim_ascii_space(login));
+        if (const Account* account = directory.account_by_login(lowered)) {
+            login_holder_ = holder_of_account(*account, directory);
+        } else {
+            login_address_.emplace(login, config.recipient_delimiter);
+            login_holder_ = holder_of(*login_address_, directory);
+        }
+        if (login_holder_ && sender_holder_ && login_holder_->same_as(*sender_holder_)) {
+            login_holder_.reset();
+        }
+    }
+
+    ParsedAddress sender_;
+    std::optional<ParsedAddress> login_address_;
+    std::optional<HolderRef> sender_holder_;
+    std::optional<HolderRef> login_holder_;
+    Peer sender_as_peer_;
+};
+
+// Up to three checks, run in SPEC order; stops at the first denial, which decides.
+struct CheckRun {
+    std::array<DirectionCheck, 3> checks;
+    std::size_t count = 0;
+
+    bool denied() const { return count > 0 && checks[count - 1].outcome == Outcome::Denied; }
+    void add(const DirectionCheck& check) { checks[count++] = check; }
+
+    const DirectionCheck* deciding() const {
+        if (count == 0) return nullptr;
+        for (std::size_t i = 0; i < count; ++i) {
+            if (checks[i].outcome == Outcome::Denied) return &checks[i];
+        }
+        for (std::size_t i = 0; i < count; ++i) {
+            if (checks[i].outcome == Outcome::AuditOnly) return &checks[i];
+        }
+        return &checks[count - 1];
+    }
+};
+
+Verdict verdict_from(std::string_view recipient, const CheckRun& run, const PolicyConfig& config) {
+    Verdict verdict;
+    verdict.recipient = std::string(recipient);
+    const DirectionCheck* deciding = run.deciding();
+    if (!deciding) {
+        verdict.rule = std::string(kNoPolicyRule);
+        return verdict;
+    }
+    verdict.outcome = deciding->outcome;
+    verdict.direction = deciding->direction;
+    verdict.account = std::string(deciding->holder->address);
+    verdict.rule = render_rule(*deciding);
+    if (deciding->outcome != Outcome::Allowed) {
+        verdict.code = config.reject_code;
+        verdict.status = config.reject_status;
+        verdict.text = sanitize_reply_text(deciding->reject_text);
+    }
+    return verdict;
+}
+
+Verdict decide_one(const MessageContext& message, std::string_view recipient,
+                   const Directory& directory, const PolicyConfig& config) {
+    const ParsedAddress parsed(recipient, config.recipient_delimiter);
+    const std::optional<HolderRef> recipient_holder = holder_of(parsed, directory);
+    Peer recipient_as_peer;
+    if (parsed.valid) recipient_as_peer.address = &parsed.address;
+
+    CheckRun run;
+    if (const auto& sender = message.sender_holder()) {
+        run.add(run_check(*sender, Direction::Send, recipient_as_peer, directory, config));
+    }
+    if (const auto& login = message.distinct_login_holder(); login && !run.denied()) {
+        run.add(run_check(*login, Direction::Send, recipient_as_peer, directory, config));
+    }
+    if (recipient_holder && !run.denied()) {
+        run.add(run_check(*recipient_holder, Direction::Receive, message.sender_as_peer(),
+                          directory, config));
+    }
+    return verdict_from(recipient, run, config);
+}
+
+}  // namespace
+
+std::string_view to_string(Outcome outcome) {
+    switch (outcome) {
+        case Outcome::Allowed:
+            return "allowed";
+        case Outcome::Denied:
+            return "denied";
+        case Outcome::AuditOnly:
+            return "audit";
+    }
+    return "unknown";
+}
+
+Verdict Engine::decide(const Envelope& envelope, std::string_view recipient) const {
+    const MessageContext message(envelope, directory_, config_);
+    return decide_one(message, recipient, directory_, config_);
+}
+
+std::vector<Verdict> Engine::decide(const Envelope& envelope,
+                                    const std::vector<std::string>& recipients) const {
+    const MessageContext message(envelope, directory_, config_);
+    std::vector<Verdict> verdicts;
+    verdicts.reserve(recipients.size());
+    for (const std::string& recipient : recipients) {
+        verdicts.push_back(decide_one(message, recipient, directory_, config_));
+    }
+    return verdicts;
+}
+
+std::optional<PolicyHolder> Engine::holder_for_address(const Address& address) const {
+    const std::string text = address.text();
+    if (address.kind != Address::Kind::Mailbox) return std::nullopt;
+    if (const Account* account = directory_.account_by_address(text)) {
+        return to_policy_holder(holder_of_account(*account, directory_));
+    }
+    if (!directory_.hosts_domain(address.domain)) return std::nullopt;
+    return PolicyHolder{nullptr, directory_.domain_by_name(address.domain), text, address.domain};
+}
+
+std::optional<PolicyHolder> Engine::holder_for_login(std::string_view login) const {
+    const std::string lowered = ascii_lowercase(trim_ascii_space(login));
+    if (const Account* account = directory_.account_by_login(lowered)) {
+        return to_policy_holder(holder_of_account(*account, directory_));
+    }
+    auto parsed = parse_address(login, config_.recipient_delimiter);
+    if (auto* address = std::get_if<Address>(&parsed)) return holder_for_address(*address);
+    return std::nullopt;
+}
+
+}  // namespace mailpolicy

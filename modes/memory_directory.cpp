@@ -1,0 +1,112 @@
+// MemoryDirectory: hash indexes over entries added one by one, read-only afterwards.
+// An address or login claimed by two entries goes to the lowest DN (case-insensitive),
+// whatever the order of adding, so two loads of the same data always agree.
+
+#include "modes/memory_directory.h"
+
+#include <algorithm>
+#include <array>
+
+#include "modes/text.h"
+
+namespace mailpolicy {
+
+namespace {
+
+// DNs and names fit here in practice; longer ones are lowercased on the heap instead.
+constexpr std::size_t kStackKeyLength = 256;
+
+template <typename Map>
+auto find_lowercase(const Map& map, std::string_view key) {
+    if (key.size() <= kStackKeyLength) {
+        std::array<char, kStackKeyLength> buffer;
+        for (std::size_t i = 0; i < key.size(); ++i) buffer[i] = ascii_lower(key[i]);
+        return map.find(std::string_view(buffer.data(), key.size()));
+    }
+    return map.find(ascii_lowercase(key));
+}
+
+bool lower_dn(std::string_view candidate, std::string_view holder) {
+    return icompare_ascii(candidate, holder) < 0;
+}
+
+// Claims `key` for the entry; returns true when another entry already claimed it.
+template <typename Map, typename Entry>
+bool claim_lowest_dn(Map& index, std::string key, const Entry* entry) {
+    auto [position, inserted] = index.try_emplace(std::move(key), entry);
+    if (inserted || position->second == entry) return false;
+    if (lower_dn(entry->dn, position->second->dn)) position->second = entry;
+    return true;
+}
+
+std::string_view domain_of(std::string_view address) {
+    const std::size_t at = address.rfind('@');
+    return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
+}
+
+}  // namespace
+
+std::size_t MemoryDirectory::add(Account account) {
+    auto& stored = accounts_.emplace_back(std::make_unique<Account>(std::move(account)));
+    std::vector<std::string_view> addresses;
+    addresses.reserve(1 + stored->aliases.size());
+    addresses.push_back(stored->primary);
+    for (const std::string& alias : stored->aliases) addresses.push_back(alias);
+    std::sort(addresses.begin(), addresses.end());
+    addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
+
+    std::size_t conflicts = 0;
+    for (std::string_view address : addresses) {
+        if (address.empty()) continue;
+        if (claim_lowest_dn(by_address_, std::string(address), stored.get())) ++conflicts;
+        ++account_domains_[std::string(domain_of(address))];
+    }
+    for (const std::string& login : stored->logins) {
+        claim_lowest_dn(by_login_, ascii_lowercase(login), stored.get());
+    }
+    address_conflicts_ += conflicts;
+    return conflicts;
+}
+
+void MemoryDirectory::add(PolicyClass policy_class) {
+    std::string key = ascii_lowercase(policy_class.dn);
+    classes_.insert_or_assign(std::move(key),
+                              std::make_unique<PolicyClass>(std::move(policy_class)));
+}
+
+void MemoryDirectory::add(Domain domain) {
+    // Name indexes point into the stored entry, so a repeated DN must not replace it.
+    if (domains_by_dn_.contains(ascii_lowercase(domain.dn))) return;
+    auto stored = std::make_unique<Domain>(std::move(domain));
+    for (const std::string& name : stored->names) {
+        claim_lowest_dn(domains_by_name_, ascii_lowercase(name), stored.get());
+    }
+    domains_by_dn_.insert_or_assign(ascii_lowercase(stored->dn), std::move(stored));
+}
+
+const Account* MemoryDirectory::account_by_address(std::string_view address) const {
+    const auto found = by_address_.find(address);
+    return found == by_address_.end() ? nullptr : found->second;
+}
+
+const Account* MemoryDirectory::account_by_login(std::string_view login) const {
+    const auto found = by_login_.find(login);
+    if (found != by_login_.end()) return found->second;
+    return account_by_address(login);
+}
+
+const Domain* MemoryDirectory::domain_by_name(std::string_view name) const {
+    const auto found = domains_by_name_.find(name);
+    return found == domains_by_name_.end() ? nullptr : found->second;
+}
+
+const PolicyClass* MemoryDirectory::class_by_dn(std::string_view dn) const {
+    const auto found = find_lowercase(classes_, dn);
+    return found == classes_.end() ? nullptr : found->second.get();
+}
+
+bool MemoryDirectory::hosts_domain(std::string_view domain) const {
+    return domains_by_name_.contains(domain) || account_domains_.contains(domain);
+}
+
+}  // namespace mailpolicy
