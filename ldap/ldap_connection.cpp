@@ -1,0 +1,175 @@
+// Opening and authenticating an LDAP connection. ldap_connect() runs first so that an
+// unreachable server and a refused bind give different, specific messages. Timeouts keep
+// a silent network from hanging the source thread; keepalive notices a dead peer.
+#include "ldap/ldap_connection.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <Poco/Logger.h>
+
+namespace mailpolicy {
+namespace {
+
+constexpr int network_timeout_seconds = 5;
+constexpr int operation_timeout_seconds = 15;
+
+Poco::Logger& logger() {
+    return Poco::Logger::get("mailpolicyd.ldap");
+}
+
+bool is_ldapi(const std::string& url) {
+    return url.rfind("ldapi://", 0) == 0;
+}
+
+// Overwrites a secret before its memory is released.
+void wipe(std::string& secret) {
+    volatile char* bytes = secret.data();
+    for (std::size_t i = 0; i < secret.size(); ++i) bytes[i] = 0;
+    secret.clear();
+}
+
+}  // namespace
+
+bool LdapError::is_connection_problem() const {
+    switch (code_) {
+        case LDAP_SERVER_DOWN:
+        case LDAP_CONNECT_ERROR:
+        case LDAP_TIMEOUT:
+        case LDAP_BUSY:
+        case LDAP_UNAVAILABLE:
+            return true;
+        default:
+            return false;
+    }
+}
+
+std::string describe_ldap_result(LDAP* ld, int code) {
+    std::string text = std::string(ldap_err2string(code)) + " (" + std::to_string(code) + ")";
+    char* diagnostic = nullptr;
+    if (ld != nullptr && ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diagnostic) == 0 &&
+        diagnostic != nullptr) {
+        if (*diagnostic != '\0') text += ": " + std::string(diagnostic);
+        ldap_memfree(diagnostic);
+    }
+    return text;
+}
+
+std::string read_password_file(const std::string& path) {
+    if (path.empty())
+        throw LdapError(LDAP_PARAM_ERROR, "bind-dn is set but bind-password-file is not");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw LdapError(LDAP_PARAM_ERROR,
+                        "cannot read bind-password-file " + path + ": " + std::strerror(errno));
+    }
+    std::ostringstream content;
+    content << in.rdbuf();
+    std::string password = content.str();
+    if (!password.empty() && password.back() == '\n') password.pop_back();
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    return password;
+}
+
+LdapConnection::LdapConnection(const DirectoryConfig& config) : url_(config.source) {
+    int rc = ldap_initialize(&ld_, url_.c_str());
+    if (rc != LDAP_SUCCESS || ld_ == nullptr) {
+        throw LdapError(rc, "invalid LDAP URL " + url_ + ": " + describe_ldap_result(nullptr, rc));
+    }
+    try {
+        set_options(config);
+        rc = ldap_connect(ld_);
+        if (rc != LDAP_SUCCESS) {
+            throw LdapError(rc, "cannot connect to " + url_ + ": " + describe_ldap_result(ld_, rc));
+        }
+        start_tls(config);
+        bind(config);
+    } catch (...) {
+        ldap_unbind_ext(ld_, nullptr, nullptr);
+        ld_ = nullptr;
+        throw;
+    }
+}
+
+LdapConnection::~LdapConnection() {
+    if (ld_ != nullptr) ldap_unbind_ext(ld_, nullptr, nullptr);
+}
+
+LDAP* LdapConnection::release() {
+    LDAP* ld = ld_;
+    ld_ = nullptr;
+    return ld;
+}
+
+int LdapConnection::descriptor() const {
+    int fd = -1;
+    if (ld_ == nullptr || ldap_get_option(ld_, LDAP_OPT_DESC, &fd) != LDAP_OPT_SUCCESS) return -1;
+    return fd;
+}
+
+void LdapConnection::set_options(const DirectoryConfig& config) {
+    int version = LDAP_VERSION3;
+    ldap_set_option(ld_, LDAP_OPT_PROTOCOL_VERSION, &version);
+    ldap_set_option(ld_, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+    timeval network_timeout{network_timeout_seconds, 0};
+    ldap_set_option(ld_, LDAP_OPT_NETWORK_TIMEOUT, &network_timeout);
+    timeval operation_timeout{operation_timeout_seconds, 0};
+    ldap_set_option(ld_, LDAP_OPT_TIMEOUT, &operation_timeout);
+    int idle = 60, probes = 3, interval = 10;
+    ldap_set_option(ld_, LDAP_OPT_X_KEEPALIVE_IDLE, &idle);
+    ldap_set_option(ld_, LDAP_OPT_X_KEEPALIVE_PROBES, &probes);
+    ldap_set_option(ld_, LDAP_OPT_X_KEEPALIVE_INTERVAL, &interval);
+
+    bool wants_tls =
+        config.starttls != DirectoryConfig::StartTls::No || config.source.rfind("ldaps://", 0) == 0;
+    if (wants_tls && !config.tls_ca_file.empty()) {
+        int rc = ldap_set_option(ld_, LDAP_OPT_X_TLS_CACERTFILE, config.tls_ca_file.c_str());
+        if (rc != LDAP_OPT_SUCCESS) {
+            throw LdapError(rc, "cannot use tls-ca-file " + config.tls_ca_file + ": " +
+                                    describe_ldap_result(ld_, rc));
+        }
+        int is_server = 0;  // LDAP_OPT_X_TLS_NEWCTX takes "is server": we are a client
+        rc = ldap_set_option(ld_, LDAP_OPT_X_TLS_NEWCTX, &is_server);
+        if (rc != LDAP_OPT_SUCCESS) {
+            throw LdapError(rc, "cannot set up TLS with tls-ca-file " + config.tls_ca_file + ": " +
+                                    describe_ldap_result(ld_, rc));
+        }
+    }
+}
+
+void LdapConnection::start_tls(const DirectoryConfig& config) {
+    if (config.starttls == DirectoryConfig::StartTls::No) return;
+    int rc = ldap_start_tls_s(ld_, nullptr, nullptr);
+    if (rc == LDAP_SUCCESS) return;
+    std::string message = "StartTLS with " + url_ + " failed: " + describe_ldap_result(ld_, rc);
+    if (config.starttls == DirectoryConfig::StartTls::Demand) throw LdapError(rc, message);
+    logger().warning(message + "; continuing without TLS (starttls = try)");
+}
+
+void LdapConnection::bind(const DirectoryConfig& config) {
+    int rc = LDAP_SUCCESS;
+    std::string who;
+    if (!config.bind_dn.empty()) {
+        std::string password = read_password_file(config.bind_password_file);
+        berval credentials{static_cast<ber_len_t>(password.size()), password.data()};
+        rc = ldap_sasl_bind_s(ld_, config.bind_dn.c_str(), LDAP_SASL_SIMPLE, &credentials, nullptr,
+                              nullptr, nullptr);
+        wipe(password);
+        who = "as " + config.bind_dn;
+    } else if (is_ldapi(url_)) {
+        rc = ldap_sasl_bind_s(ld_, nullptr, "EXTERNAL", nullptr, nullptr, nullptr, nullptr);
+        who = "with SASL EXTERNAL";
+    } else {
+        berval empty{0, nullptr};
+        rc = ldap_sasl_bind_s(ld_, "", LDAP_SASL_SIMPLE, &empty, nullptr, nullptr, nullptr);
+        who = "anonymously";
+    }
+    if (rc != LDAP_SUCCESS) {
+        throw LdapError(
+            rc, "bind " + who + " to " + url_ + " failed: " + describe_ldap_result(ld_, rc));
+    }
+}
+
+}  // namespace mailpolicy

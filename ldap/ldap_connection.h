@@ -1,0 +1,59 @@
+// One authenticated LDAP connection as the [directory] section describes it: URL,
+// timeouts and keepalive, StartTLS (no/try/demand), then a simple bind, SASL EXTERNAL
+// (ldapi:// without bind-dn) or anonymous. Failures throw LdapError with a message an
+// admin can act on; the password is never part of any message.
+#pragma once
+
+#include <ldap.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "ldap/directory_source.h"
+
+namespace mailpolicy {
+
+// An LDAP failure: the result code and a complete, human-readable message.
+class LdapError : public std::runtime_error {
+  public:
+    LdapError(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
+    int code() const { return code_; }
+    // True when the server is unreachable or went away (retrying may help by itself);
+    // false when it refused us (credentials, limits, configuration).
+    bool is_connection_problem() const;
+
+  private:
+    int code_;
+};
+
+// "Invalid credentials (49)", plus the server's diagnostic message when it sent one.
+std::string describe_ldap_result(LDAP* ld, int code);
+
+// Reads bind-password-file: the whole file minus one trailing newline.
+// Throws LdapError naming the file when it cannot be read.
+std::string read_password_file(const std::string& path);
+
+class LdapConnection {
+  public:
+    // Connects and binds; throws LdapError.
+    explicit LdapConnection(const DirectoryConfig& config);
+    ~LdapConnection();
+    LdapConnection(const LdapConnection&) = delete;
+    LdapConnection& operator=(const LdapConnection&) = delete;
+
+    LDAP* handle() const { return ld_; }
+    // Hands the handle to an owner that unbinds it (ldap_sync_destroy does).
+    LDAP* release();
+    // The socket, for poll() and for shutdown() from another thread; -1 if none.
+    int descriptor() const;
+
+  private:
+    void set_options(const DirectoryConfig& config);
+    void start_tls(const DirectoryConfig& config);
+    void bind(const DirectoryConfig& config);
+
+    LDAP* ld_ = nullptr;
+    std::string url_;
+};
+
+}  // namespace mailpolicy
