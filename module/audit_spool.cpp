@@ -1,0 +1,160 @@
+// The audit spool file: append with fsync, read from the front, drop the front after a
+// commit (rewriting the file only when records arrived meanwhile). Malformed lines are
+// logged and skipped, never fatal: one damaged record must not block all the others.
+#include "module/audit_spool.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "module/audit_format.h"
+
+namespace mailpolicy {
+namespace {
+
+[[noreturn]] void fail(const std::string& what, const std::string& path) {
+    throw std::runtime_error("audit spool: cannot " + what + " " + path + ": " +
+                             std::strerror(errno));
+}
+
+// Appends `data` to `path` and fsyncs it.
+void write_durably(const std::string& path, const std::string& data, int flags) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0600);
+    if (fd < 0) fail("open", path);
+    std::size_t done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            ::close(fd);
+            fail("write", path);
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0) {
+        ::close(fd);
+        fail("fsync", path);
+    }
+    ::close(fd);
+}
+
+std::string read_from(const std::string& path, std::uint64_t offset) {
+    std::ifstream in(path, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(offset));
+    std::ostringstream rest;
+    rest << in.rdbuf();
+    return rest.str();
+}
+
+}  // namespace
+
+std::string encode_spool_line(const AuditRecord& record) {
+    Poco::JSON::Object object;
+    object.set("time", Poco::Int64{to_unix_milliseconds(record.time)});
+    object.set("path", record.path);
+    object.set("direction", record.direction);
+    object.set("action", record.action);
+    object.set("sender", record.sender);
+    object.set("recipient", record.recipient);
+    object.set("login", record.login);
+    object.set("client_address", record.client_address);
+    object.set("account", record.account);
+    object.set("rule", record.rule);
+    object.set("reply_code", record.reply_code);
+    object.set("reply_status", record.reply_status);
+    object.set("reply_text", record.reply_text);
+    object.set("instance", record.instance);
+    std::ostringstream out;
+    object.stringify(out);
+    return out.str();
+}
+
+AuditRecord decode_spool_line(const std::string& line) {
+    const auto object = Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>();
+    const auto text = [&](const char* name) { return object->getValue<std::string>(name); };
+    return AuditRecord{from_unix_milliseconds(object->getValue<Poco::Int64>("time")),
+                       text("path"),
+                       text("direction"),
+                       text("action"),
+                       text("sender"),
+                       text("recipient"),
+                       text("login"),
+                       text("client_address"),
+                       text("account"),
+                       text("rule"),
+                       object->getValue<int>("reply_code"),
+                       text("reply_status"),
+                       text("reply_text"),
+                       text("instance")};
+}
+
+AuditSpool::AuditSpool(std::string path) : path_(std::move(path)) {
+    std::ifstream in(path_, std::ios::binary);
+    if (!in) return;
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (char c : content) lines_ += c == '\n' ? 1 : 0;
+    if (!content.empty() && content.back() != '\n') {
+        write_durably(path_, "\n", O_APPEND);
+        ++lines_;
+    }
+}
+
+void AuditSpool::append(const std::vector<AuditRecord>& records) {
+    if (records.empty()) return;
+    std::string data;
+    for (const AuditRecord& record : records) data += encode_spool_line(record) + "\n";
+    std::lock_guard lock(mutex_);
+    write_durably(path_, data, O_APPEND);
+    lines_ += records.size();
+}
+
+AuditSpool::Front AuditSpool::read_front(std::size_t max_records) const {
+    std::lock_guard lock(mutex_);
+    Front front;
+    std::ifstream in(path_, std::ios::binary);
+    std::string line;
+    while (front.records.size() < max_records && std::getline(in, line)) {
+        if (in.eof()) break;  // no newline yet: not a whole record
+        front.bytes += line.size() + 1;
+        ++front.lines;
+        try {
+            front.records.push_back(decode_spool_line(line));
+        } catch (const Poco::Exception& error) {
+            Poco::Logger::get("mailpolicyd.audit")
+                .error("audit spool %s: skipping malformed line: %s", path_, error.displayText());
+        }
+    }
+    return front;
+}
+
+void AuditSpool::drop_front(const Front& front) {
+    std::lock_guard lock(mutex_);
+    std::error_code error;
+    const auto size = std::filesystem::file_size(path_, error);
+    if (error || size <= front.bytes) {
+        std::filesystem::remove(path_, error);
+        lines_ = 0;
+        return;
+    }
+    // Records appended after read_front: keep them, in order, in a fresh file.
+    const std::string temporary = path_ + ".tmp";
+    write_durably(temporary, read_from(path_, front.bytes), O_TRUNC);
+    if (::rename(temporary.c_str(), path_.c_str()) != 0) fail("replace", path_);
+    lines_ -= front.lines;
+}
+
+std::size_t AuditSpool::size() const {
+    std::lock_guard lock(mutex_);
+    return lines_;
+}
+
+}  // namespace mailpolicy

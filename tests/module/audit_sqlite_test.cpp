@@ -1,0 +1,186 @@
+// The SQLite audit store as an admin sees it through queries: every field comes back
+// as written (times to the millisecond), filters, newest first, limits and purges.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+#include "module/audit_store.h"
+
+namespace mailpolicy {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::system_clock;
+
+system_clock::time_point at_ms(std::int64_t ms) {
+    return system_clock::time_point(std::chrono::milliseconds(ms));
+}
+
+AuditRecord record(std::int64_t ms, std::string sender, std::string recipient) {
+    AuditRecord r;
+    r.time = at_ms(ms);
+    r.path = "smtp";
+    r.direction = "send";
+    r.action = "reject";
+    r.sender = std::move(sender);
+    r.recipient = std::move(recipient);
+    r.reply_code = 550;
+    r.reply_status = "5.7.1";
+    r.reply_text = "Sending to this recipient is not permitted";
+    r.rule = "send: account " + r.sender + " mode localOnly";
+    return r;
+}
+
+class AuditSqliteTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "audit-sqlite-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        directory_ = pattern;
+        store_ = make_audit_store("sqlite:" + database());
+        ASSERT_NE(store_, nullptr);
+    }
+    void TearDown() override {
+        store_.reset();
+        std::filesystem::remove_all(directory_);
+    }
+    std::string database() const { return directory_ + "/audit.db"; }
+
+    std::string directory_;
+    std::unique_ptr<AuditStore> store_;
+};
+
+TEST_F(AuditSqliteTest, EveryFieldRoundTripsWithMillisecondTime) {
+    AuditRecord written;
+    written.time = at_ms(1'763'780'000'123);
+    written.path = "sendmail";
+    written.direction = "receive";
+    written.action = "audit";
+    written.sender = "Boss@Example.com";
+    written.recipient = "bob@partner.test";
+    written.login = "alice";
+    written.client_address = "2001:db8::1";
+    written.account = "bob@partner.test";
+    written.rule = "receive: exception *@partner.com on class cn=contractors,dc=x";
+    written.reply_code = 550;
+    written.reply_status = "5.7.1";
+    written.reply_text = "This recipient does not accept mail from the sender — «ü»";
+    written.instance = "4C2F11A0B3";
+    store_->write({written});
+
+    const auto found = store_->query({});
+    ASSERT_EQ(found.size(), 1u);
+    const AuditRecord& r = found[0];
+    EXPECT_EQ(r.time, written.time);
+    EXPECT_EQ(r.path, written.path);
+    EXPECT_EQ(r.direction, written.direction);
+    EXPECT_EQ(r.action, written.action);
+    EXPECT_EQ(r.sender, written.sender);
+    EXPECT_EQ(r.recipient, written.recipient);
+    EXPECT_EQ(r.login, written.login);
+    EXPECT_EQ(r.client_address, written.client_address);
+    EXPECT_EQ(r.account, written.account);
+    EXPECT_EQ(r.rule, written.rule);
+    EXPECT_EQ(r.reply_code, written.reply_code);
+    EXPECT_EQ(r.reply_status, written.reply_status);
+    EXPECT_EQ(r.reply_text, written.reply_text);
+    EXPECT_EQ(r.instance, written.instance);
+}
+
+TEST_F(AuditSqliteTest, SubMillisecondPartIsDroppedNotRounded) {
+    AuditRecord r = record(0, "a@x.test", "b@y.test");
+    r.time = at_ms(1'700'000'000'999) + 999us;
+    store_->write({r});
+    EXPECT_EQ(store_->query({}).at(0).time, at_ms(1'700'000'000'999));
+}
+
+TEST_F(AuditSqliteTest, NewestFirstWithLimit) {
+    store_->write({record(1000, "a@x.test", "1@y.test"), record(3000, "a@x.test", "3@y.test")});
+    store_->write({record(2000, "a@x.test", "2@y.test")});
+    AuditQuery query;
+    query.limit = 2;
+    const auto found = store_->query(query);
+    ASSERT_EQ(found.size(), 2u);
+    EXPECT_EQ(found[0].recipient, "3@y.test");
+    EXPECT_EQ(found[1].recipient, "2@y.test");
+}
+
+TEST_F(AuditSqliteTest, FiltersBySenderAndRecipientIgnoringCase) {
+    store_->write({record(1000, "alice@example.com", "bob@other.test"),
+                   record(2000, "carol@example.com", "bob@other.test"),
+                   record(3000, "alice@example.com", "dave@other.test")});
+    AuditQuery by_sender;
+    by_sender.sender = "ALICE@Example.COM";
+    const auto sent = store_->query(by_sender);
+    ASSERT_EQ(sent.size(), 2u);
+    EXPECT_EQ(sent[0].recipient, "dave@other.test");
+    EXPECT_EQ(sent[1].recipient, "bob@other.test");
+
+    AuditQuery both = by_sender;
+    both.recipient = "Bob@Other.Test";
+    const auto one = store_->query(both);
+    ASSERT_EQ(one.size(), 1u);
+    EXPECT_EQ(one[0].time, at_ms(1000));
+
+    AuditQuery nobody;
+    nobody.sender = "alice@example";
+    EXPECT_TRUE(store_->query(nobody).empty());
+}
+
+TEST_F(AuditSqliteTest, SinceIsInclusiveUntilExclusive) {
+    store_->write({record(1000, "a@x.test", "1@y.test"), record(2000, "a@x.test", "2@y.test"),
+                   record(3000, "a@x.test", "3@y.test")});
+    AuditQuery query;
+    query.since = at_ms(2000);
+    query.until = at_ms(3000);
+    const auto found = store_->query(query);
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].recipient, "2@y.test");
+}
+
+TEST_F(AuditSqliteTest, PurgeDeletesOnlyOlderRecords) {
+    store_->write({record(1000, "a@x.test", "1@y.test"), record(2000, "a@x.test", "2@y.test"),
+                   record(3000, "a@x.test", "3@y.test")});
+    EXPECT_EQ(store_->purge_before(at_ms(2000)), 1u);
+    const auto left = store_->query({});
+    ASSERT_EQ(left.size(), 2u);
+    EXPECT_EQ(left[1].recipient, "2@y.test");
+    EXPECT_EQ(store_->purge_before(at_ms(1000)), 0u);
+}
+
+TEST_F(AuditSqliteTest, RecordsSurviveReopeningTheDatabase) {
+    store_->write({record(1000, "a@x.test", "1@y.test")});
+    store_.reset();
+    store_ = make_audit_store("sqlite:" + database());
+    EXPECT_EQ(store_->query({}).size(), 1u);
+    EXPECT_TRUE(std::filesystem::exists(database() + "-wal") ||
+                std::filesystem::exists(database()));
+}
+
+TEST_F(AuditSqliteTest, LimitIsCappedAtTenThousand) {
+    std::vector<AuditRecord> many;
+    for (int i = 0; i < 10'050; ++i) many.push_back(record(i, "a@x.test", "b@y.test"));
+    store_->write(many);
+    AuditQuery query;
+    query.limit = 1'000'000;
+    const auto found = store_->query(query);
+    ASSERT_EQ(found.size(), 10'000u);
+    EXPECT_EQ(found.front().time, at_ms(10'049));
+}
+
+TEST_F(AuditSqliteTest, UnwritableDatabaseIsAClearError) {
+    try {
+        make_audit_store("sqlite:" + directory_ + "/missing-dir/audit.db");
+        FAIL() << "expected an error";
+    } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find("missing-dir/audit.db"), std::string::npos)
+            << error.what();
+    }
+}
+
+}  // namespace
+}  // namespace mailpolicy
