@@ -1,0 +1,202 @@
+// LDIF parsing in two steps: split the text into logical lines (unfolding continuation
+// lines, dropping comments, remembering where each started), then read records of
+// "name: value" lines. Untrusted input: lengths are bounded and nothing is executed
+// or fetched (`attr:< file:///…` is refused).
+#include "ldap/ldif_parser.h"
+
+#include <array>
+#include <cctype>
+#include <fstream>
+
+namespace mailpolicy {
+
+LdifParseError::LdifParseError(std::string file, std::size_t line, const std::string& reason)
+    : std::runtime_error(file + ":" + std::to_string(line) + ": " + reason),
+      file_(std::move(file)),
+      line_(line) {}
+
+namespace {
+
+struct LogicalLine {
+    std::string text;  // empty: a record separator
+    std::size_t number = 0;
+};
+
+// Yields logical lines one at a time.
+class LineReader {
+  public:
+    LineReader(std::string_view text, const std::string& file) : text_(text), file_(file) {}
+
+    bool next(LogicalLine& line) {
+        while (position_ < text_.size()) {
+            std::string_view physical = take_physical();
+            if (physical.empty()) {
+                line = {std::string(), number_};
+                return true;
+            }
+            if (physical.front() == ' ')
+                fail(number_, "continuation line without a line to continue");
+            bool comment = physical.front() == '#';
+            line = {comment ? std::string() : std::string(physical), number_};
+            while (position_ < text_.size() && text_[position_] == ' ') {
+                std::string_view more = take_physical();
+                if (!comment) line.text.append(more.substr(1));
+                if (line.text.size() > max_ldif_line) fail(line.number, "line too long");
+            }
+            if (!comment) return true;
+        }
+        return false;
+    }
+
+    [[noreturn]] void fail(std::size_t line, const std::string& reason) const {
+        throw LdifParseError(file_, line, reason);
+    }
+
+  private:
+    std::string_view take_physical() {
+        std::size_t end = text_.find('\n', position_);
+        if (end == std::string_view::npos) end = text_.size();
+        std::string_view physical = text_.substr(position_, end - position_);
+        position_ = end + 1;
+        ++number_;
+        if (!physical.empty() && physical.back() == '\r') physical.remove_suffix(1);
+        if (physical.size() > max_ldif_line) fail(number_, "line too long");
+        return physical;
+    }
+
+    std::string_view text_;
+    const std::string& file_;
+    std::size_t position_ = 0;
+    std::size_t number_ = 0;
+};
+
+int base64_digit(char c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+// Decodes base64 (whitespace-free, '=' padding); false when malformed.
+bool decode_base64(std::string_view text, std::string& out) {
+    out.clear();
+    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+    if (text.size() % 4 != 0) return false;
+    for (std::size_t i = 0; i < text.size(); i += 4) {
+        std::array<int, 4> digits{};
+        int padding = 0;
+        for (std::size_t k = 0; k < 4; ++k) {
+            char c = text[i + k];
+            bool last_group = i + 4 == text.size();
+            if (c == '=' && last_group && k >= 2) {
+                ++padding;
+                continue;
+            }
+            if (padding > 0 || (digits[k] = base64_digit(c)) < 0) return false;
+        }
+        unsigned value = (unsigned(digits[0]) << 18) | (unsigned(digits[1]) << 12) |
+                         (unsigned(digits[2]) << 6) | unsigned(digits[3]);
+        out.push_back(static_cast<char>(value >> 16));
+        if (padding < 2) out.push_back(static_cast<char>((value >> 8) & 0xff));
+        if (padding < 1) out.push_back(static_cast<char>(value & 0xff));
+    }
+    return true;
+}
+
+// Attribute description: name or OID, then options; returns the lowercased name.
+bool attribute_name(std::string_view description, std::string& name) {
+    std::string_view base = description.substr(0, description.find(';'));
+    if (base.empty()) return false;
+    bool oid = std::isdigit(static_cast<unsigned char>(base.front())) != 0;
+    for (char c : base) {
+        auto u = static_cast<unsigned char>(c);
+        bool ok = oid ? (std::isdigit(u) || c == '.') : (std::isalnum(u) || c == '-');
+        if (!ok) return false;
+    }
+    if (!oid && !std::isalpha(static_cast<unsigned char>(base.front()))) return false;
+    name.assign(base);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return true;
+}
+
+struct AttributeValue {
+    std::string name;
+    std::string value;
+};
+
+AttributeValue split_line(const LogicalLine& line, const LineReader& reader) {
+    std::size_t colon = line.text.find(':');
+    if (colon == std::string::npos) reader.fail(line.number, "expected \"attribute: value\"");
+    AttributeValue result;
+    if (!attribute_name(std::string_view(line.text).substr(0, colon), result.name)) {
+        reader.fail(line.number, "invalid attribute name \"" + line.text.substr(0, colon) + "\"");
+    }
+    std::string_view rest = std::string_view(line.text).substr(colon + 1);
+    char kind = rest.empty() ? ' ' : rest.front();
+    if (kind == ':' || kind == '<') rest.remove_prefix(1);
+    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+    if (kind == '<')
+        reader.fail(line.number, "URL values (\"" + result.name + ":<\") are not supported");
+    if (kind == ':') {
+        if (!decode_base64(rest, result.value)) reader.fail(line.number, "invalid base64 value");
+    } else {
+        result.value.assign(rest);
+    }
+    return result;
+}
+
+// Reads the rest of a record whose first line is `first` (which must be "dn:").
+void read_record(LineReader& reader, const LogicalLine& first, Entry& entry) {
+    AttributeValue dn = split_line(first, reader);
+    if (dn.name != "dn") reader.fail(first.number, "expected \"dn:\" to start a record");
+    entry.dn = std::move(dn.value);
+    LogicalLine line;
+    while (reader.next(line) && !line.text.empty()) {
+        AttributeValue attribute = split_line(line, reader);
+        if (attribute.name == "changetype") {
+            reader.fail(line.number, "change records (changetype) are not supported");
+        }
+        if (attribute.name == "entryuuid") {
+            entry.uuid = std::move(attribute.value);
+        } else {
+            entry.attributes[attribute.name].push_back(std::move(attribute.value));
+        }
+    }
+}
+
+}  // namespace
+
+std::vector<Entry> parse_ldif(std::string_view text, const std::string& file_name) {
+    LineReader reader(text, file_name);
+    std::vector<Entry> entries;
+    LogicalLine line;
+    bool first_line = true;
+    while (reader.next(line)) {
+        if (line.text.empty()) continue;
+        if (first_line && line.text.rfind("version:", 0) == 0) {
+            std::string_view version = std::string_view(line.text).substr(8);
+            while (!version.empty() && version.front() == ' ') version.remove_prefix(1);
+            if (version != "1") reader.fail(line.number, "unsupported LDIF version");
+            first_line = false;
+            continue;
+        }
+        first_line = false;
+        read_record(reader, line, entries.emplace_back());
+    }
+    return entries;
+}
+
+std::vector<Entry> parse_ldif_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in) throw LdifParseError(path, 0, "cannot open file");
+    std::string text(static_cast<std::size_t>(in.tellg()), '\0');
+    in.seekg(0);
+    if (!in.read(text.data(), static_cast<std::streamsize>(text.size()))) {
+        throw LdifParseError(path, 0, "read error");
+    }
+    return parse_ldif(text, path);
+}
+
+}  // namespace mailpolicy
