@@ -237,7 +237,7 @@ TestDaemon::TestDaemon(Options options) : directory_(make_scratch_directory("mai
     sections["listen"]["policy"] = "127.0.0.1:" + std::to_string(policy_port_);
     sections["listen"]["http"] = "127.0.0.1:" + std::to_string(http_port_);
     sections["directory"]["source"] = options.source;
-    sections["directory"]["base-dn"] = options.base_dn;
+    if (!options.base_dn.empty()) sections["directory"]["base-dn"] = options.base_dn;
     sections["directory"]["cache-file"] = (directory_ / "directory.cache").string();
     if (!options.bind_dn.empty()) {
         sections["directory"]["bind-dn"] = options.bind_dn;
@@ -251,18 +251,23 @@ TestDaemon::TestDaemon(Options options) : directory_(make_scratch_directory("mai
         auto dot = key.find('.');
         sections[key.substr(0, dot)][key.substr(dot + 1)] = value;
     }
-    {
+    std::vector<std::string> argv = {MAILPOLICY_BINARY_DIR "/module/mailpolicyd", "-c"};
+    if (options.base_config.empty()) {
         std::ofstream config(config_file());
         for (const auto& [section, values] : sections) {
             config << "[" << section << "]\n";
             for (const auto& [name, value] : values) config << name << " = " << value << "\n";
             config << "\n";
         }
+        argv.push_back(config_file().string());
+    } else {
+        argv.push_back(options.base_config);
+        for (const auto& [section, values] : sections) {
+            for (const auto& [name, value] : values)
+                argv.push_back("--" + section + "." + name + "=" + value);
+        }
     }
-    process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{MAILPOLICY_BINARY_DIR "/module/mailpolicyd", "-c",
-                                 config_file().string()},
-        directory_ / "output.log");
+    process_ = std::make_unique<ChildProcess>(argv, directory_ / "output.log");
     if (options.wait_ready) wait_ready();
 }
 

@@ -71,6 +71,9 @@ class TestDaemon {
         // Further config keys, e.g. {"policy.local-domains", "hosted"}.
         std::map<std::string, std::string> settings;
         bool wait_ready = true;
+        // When set, runs `mailpolicyd -c base_config` with everything above given as
+        // --key=value options instead of a generated file (as scripts/run does).
+        std::string base_config;
     };
 
     explicit TestDaemon(Options options);
