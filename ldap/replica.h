@@ -17,7 +17,7 @@
 namespace mailpolicy {
 
 class Replica {
-public:
+  public:
     Replica(const DirectoryConfig& config, SnapshotHolder& holder);
     ~Replica();
 
@@ -36,10 +36,14 @@ public:
     void publish();
 
     std::size_t entry_count() const;
-    // Every raw entry, for the cache file.
+    // Every raw entry, for the cache file. Only the attributes the mapping reads are
+    // kept (objectClass, mail, alias and login attributes, mailPolicy*, filter attributes).
     std::vector<Entry> entries() const;
+    // Writes the cache file straight from the replica's compact records, without
+    // building entries() first (a million entries would double memory).
+    void save_cache(const std::string& path, std::string_view cookie) const;
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> state_;
 };

@@ -1,0 +1,99 @@
+// Record encoding: LEB128 lengths and counts, bytes as they are. Decoding checks every
+// length against what is left, so a corrupt cache file yields false, not a crash.
+#include "ldap/snapshot_record.h"
+
+#include <cstdint>
+
+namespace mailpolicy {
+
+namespace {
+
+void put_number(std::string& out, std::uint64_t number) {
+    while (number >= 0x80) {
+        out.push_back(static_cast<char>((number & 0x7f) | 0x80));
+        number >>= 7;
+    }
+    out.push_back(static_cast<char>(number));
+}
+
+void put_text(std::string& out, std::string_view text) {
+    put_number(out, text.size());
+    out.append(text);
+}
+
+class Reader {
+  public:
+    explicit Reader(std::string_view data) : data_(data) {}
+
+    bool number(std::uint64_t& value) {
+        value = 0;
+        for (unsigned shift = 0; shift < 64; shift += 7) {
+            if (position_ >= data_.size()) return false;
+            auto byte = static_cast<unsigned char>(data_[position_++]);
+            value |= std::uint64_t(byte & 0x7f) << shift;
+            if ((byte & 0x80) == 0) return true;
+        }
+        return false;
+    }
+
+    bool text(std::string_view& value) {
+        std::uint64_t length = 0;
+        if (!number(length) || length > data_.size() - position_) return false;
+        value = data_.substr(position_, length);
+        position_ += length;
+        return true;
+    }
+
+    bool at_end() const { return position_ == data_.size(); }
+
+  private:
+    std::string_view data_;
+    std::size_t position_ = 0;
+};
+
+}  // namespace
+
+std::string encode_record(const Entry& entry, const std::function<bool(std::string_view)>& keep) {
+    std::string out;
+    put_text(out, entry.dn);
+    put_text(out, entry.uuid);
+    std::size_t kept = 0;
+    for (const auto& attribute : entry.attributes) {
+        if (!keep || keep(attribute.first)) ++kept;
+    }
+    put_number(out, kept);
+    for (const auto& [name, values] : entry.attributes) {
+        if (keep && !keep(name)) continue;
+        put_text(out, name);
+        put_number(out, values.size());
+        for (const auto& value : values) put_text(out, value);
+    }
+    return out;
+}
+
+bool decode_record(std::string_view record, Entry& entry) {
+    Reader reader(record);
+    std::string_view dn, uuid, name, value;
+    std::uint64_t attributes = 0;
+    if (!reader.text(dn) || !reader.text(uuid) || !reader.number(attributes)) return false;
+    entry.dn = dn;
+    entry.uuid = uuid;
+    entry.attributes.clear();
+    for (std::uint64_t i = 0; i < attributes; ++i) {
+        std::uint64_t count = 0;
+        if (!reader.text(name) || !reader.number(count) || count > record.size()) return false;
+        auto& values = entry.attributes[std::string(name)];
+        for (std::uint64_t k = 0; k < count; ++k) {
+            if (!reader.text(value)) return false;
+            values.emplace_back(value);
+        }
+    }
+    return reader.at_end();
+}
+
+bool record_identity(std::string_view record, std::string_view& dn, std::string_view& uuid) {
+    Reader reader(record);
+    return reader.text(dn) && reader.text(uuid);
+}
+
+}  // namespace mailpolicy
