@@ -3,19 +3,11 @@
 // Errors are short texts for the log ("line without '='"); nothing is echoed back.
 #include "module/policy_protocol.h"
 
-#include <algorithm>
-#include <cctype>
+#include "modes/text.h"
 
 namespace mailpolicy {
 
 namespace {
-
-bool equals_ignoring_case(std::string_view left, std::string_view right) {
-    return std::equal(left.begin(), left.end(), right.begin(), right.end(), [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) ==
-               std::tolower(static_cast<unsigned char>(b));
-    });
-}
 
 // The attributes the daemon uses; the rest are counted and dropped.
 std::string* field_for(PolicyRequest& request, std::string_view name) {
@@ -61,7 +53,7 @@ std::string printable_line(std::string_view text) {
 }  // namespace
 
 bool PolicyRequest::is_rcpt() const {
-    return equals_ignoring_case(protocol_state, "RCPT");
+    return iequals_ascii(protocol_state, "RCPT");
 }
 
 PolicyRequestParser::Result PolicyRequestParser::feed(std::string_view bytes) {
@@ -122,41 +114,6 @@ std::optional<std::string> PolicyRequestParser::finish_request(Result& result) {
     result.requests.push_back(std::move(current_));
     current_ = PolicyRequest{};
     return std::nullopt;
-}
-
-bool is_valid_utf8(std::string_view bytes) {
-    std::size_t i = 0;
-    while (i < bytes.size()) {
-        const auto lead = static_cast<unsigned char>(bytes[i]);
-        std::size_t length = 0;
-        unsigned char low = 0x80;
-        unsigned char high = 0xbf;
-        if (lead < 0x80) {
-            ++i;
-            continue;
-        } else if (lead >= 0xc2 && lead <= 0xdf) {
-            length = 2;
-        } else if (lead >= 0xe0 && lead <= 0xef) {
-            length = 3;
-            if (lead == 0xe0) low = 0xa0;   // overlong
-            if (lead == 0xed) high = 0x9f;  // surrogates
-        } else if (lead >= 0xf0 && lead <= 0xf4) {
-            length = 4;
-            if (lead == 0xf0) low = 0x90;   // overlong
-            if (lead == 0xf4) high = 0x8f;  // beyond U+10FFFF
-        } else {
-            return false;
-        }
-        if (i + length > bytes.size()) return false;
-        for (std::size_t k = 1; k < length; ++k) {
-            const auto byte = static_cast<unsigned char>(bytes[i + k]);
-            const unsigned char min = k == 1 ? low : 0x80;
-            const unsigned char max = k == 1 ? high : 0xbf;
-            if (byte < min || byte > max) return false;
-        }
-        i += length;
-    }
-    return true;
 }
 
 std::string dunno_reply() {

@@ -65,7 +65,4 @@ std::string dunno_reply();
 std::string reject_reply(int code, std::string_view status, std::string_view text);
 std::string unavailable_reply(OnUnavailable on_unavailable);
 
-// True if the bytes are well-formed UTF-8 (no overlongs, no surrogates).
-bool is_valid_utf8(std::string_view bytes);
-
 }  // namespace mailpolicy

@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "modes/text.h"
+
 namespace mailpolicy {
 namespace {
 
