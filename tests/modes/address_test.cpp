@@ -13,6 +13,10 @@ struct Normalizes {
     std::string text;
 };
 
+void PrintTo(const Normalizes& value, std::ostream* out) {
+    *out << value.input;
+}
+
 class AddressNormalization : public testing::TestWithParam<Normalizes> {};
 
 TEST_P(AddressNormalization, GivesTheNormalizedText) {
@@ -72,6 +76,10 @@ struct Refuses {
     std::string input;
     std::string reason;
 };
+
+void PrintTo(const Refuses& value, std::ostream* out) {
+    *out << value.input;
+}
 
 class AddressRefusal : public testing::TestWithParam<Refuses> {};
 

@@ -41,6 +41,10 @@ struct Containment {
     bool contained;
 };
 
+void PrintTo(const Containment& value, std::ostream* out) {
+    *out << value.network << " " << value.address;
+}
+
 class NetworkContainment : public testing::TestWithParam<Containment> {};
 
 TEST_P(NetworkContainment, FollowsThePrefix) {

@@ -29,6 +29,10 @@ struct Match {
     bool matches;
 };
 
+void PrintTo(const Match& value, std::ostream* out) {
+    *out << value.pattern << " " << value.address;
+}
+
 class PatternMatching : public testing::TestWithParam<Match> {};
 
 TEST_P(PatternMatching, FollowsTheRule) {
@@ -104,6 +108,10 @@ struct Refusal {
     std::string pattern;
     std::string reason;
 };
+
+void PrintTo(const Refusal& value, std::ostream* out) {
+    *out << value.pattern;
+}
 
 class PatternRefusal : public testing::TestWithParam<Refusal> {};
 

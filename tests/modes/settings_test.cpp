@@ -183,6 +183,10 @@ struct Sanitized {
     std::string output;
 };
 
+void PrintTo(const Sanitized& value, std::ostream* out) {
+    *out << value.input;
+}
+
 class ReplyTextSanitizing : public testing::TestWithParam<Sanitized> {};
 
 TEST_P(ReplyTextSanitizing, KeepsOneValidLine) {
