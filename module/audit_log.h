@@ -13,7 +13,7 @@
 namespace mailpolicy {
 
 class AuditLog {
-public:
+  public:
     // `store` may be null ([audit] store = none): records then only go to the log.
     // `spool_path` is the file that keeps records the store could not take yet.
     AuditLog(std::unique_ptr<AuditStore> store, std::string spool_path,
@@ -30,7 +30,7 @@ public:
     // The store, for /v1/violations queries (null when none).
     AuditStore* store() const;
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> state_;
 };

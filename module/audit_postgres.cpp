@@ -4,9 +4,11 @@
 #include "module/audit_postgres.h"
 
 #include <Poco/Data/PostgreSQL/Connector.h>
+#include <Poco/Data/PostgreSQL/SessionImpl.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Exception.h>
 #include <Poco/Logger.h>
+#include <libpq-fe.h>
 
 #include <mutex>
 #include <regex>
@@ -48,60 +50,104 @@ class PostgresAuditStore final : public AuditStore {
         std::call_once(registered, [] { Poco::Data::PostgreSQL::Connector::registerConnector(); });
         try {
             std::lock_guard lock(mutex_);
-            guarded("connect to", [this] { connected(); });
+            guarded("connect to", [](Poco::Data::Session&) {});
         } catch (const std::runtime_error& error) {
             Poco::Logger::get("mailpolicyd.audit").warning(error.what());
         }
     }
 
+    ~PostgresAuditStore() override {
+        // Poco frees the connection only if it is up: give a broken one a last chance.
+        if (session_ && !session_->isConnected()) postgres_handle().reset();
+    }
+
     void write(const std::vector<AuditRecord>& records) override {
         std::lock_guard lock(mutex_);
-        guarded("write to", [&] { insert_audit_records(connected(), postgres_dialect, records); });
+        guarded("write to", [&](Poco::Data::Session& session) {
+            insert_audit_records(session, postgres_dialect, records);
+        });
     }
 
     std::vector<AuditRecord> query(const AuditQuery& query) override {
         std::lock_guard lock(mutex_);
         std::vector<AuditRecord> records;
-        guarded("query",
-                [&] { records = select_audit_records(connected(), postgres_dialect, query); });
+        guarded("query", [&](Poco::Data::Session& session) {
+            records = select_audit_records(session, postgres_dialect, query);
+        });
         return records;
     }
 
     std::size_t purge_before(std::chrono::system_clock::time_point cutoff) override {
         std::lock_guard lock(mutex_);
         std::size_t purged = 0;
-        guarded("purge", [&] {
-            purged = delete_audit_records_before(connected(), postgres_dialect, cutoff);
+        guarded("purge", [&](Poco::Data::Session& session) {
+            purged = delete_audit_records_before(session, postgres_dialect, cutoff);
         });
         return purged;
     }
 
   private:
-    // The open session, connecting (and creating the table) first when there is none.
+    // The open session: made on first use, and brought back after the server went away.
     Poco::Data::Session& connected() {
         if (!session_) {
+            probe();
             auto session = std::make_unique<Poco::Data::Session>("PostgreSQL",
                                                                  with_connect_timeout(conninfo_));
             create_audit_schema(*session, postgres_dialect);
             session_ = std::move(session);
+        } else if (!session_->isConnected()) {
+            reconnect();
         }
         return *session_;
     }
 
-    // Runs `work`; on failure drops the session and throws a redacted runtime_error.
+    // Reconnects the broken session in place (PQreset on the same connection object):
+    // Poco 1.11 never frees a broken connection, so a new session per outage would leak.
+    void reconnect() {
+        probe();
+        auto& handle = postgres_handle();
+        if (!handle.reset()) throw std::runtime_error("reconnecting failed: " + handle.lastError());
+        // The transaction of the failed call died with the old connection, but Poco still
+        // thinks it is open (and would make the next begin() a no-op).
+        if (session_->isTransaction()) session_->rollback();
+        create_audit_schema(*session_, postgres_dialect);
+    }
+
+    Poco::Data::PostgreSQL::SessionHandle& postgres_handle() {
+        return dynamic_cast<Poco::Data::PostgreSQL::SessionImpl&>(*session_->impl()).handle();
+    }
+
+    // Connects once with libpq itself: Poco 1.11 leaks the connection object of every
+    // failed attempt, which adds up while a database stays down for hours.
+    void probe() const {
+        PGconn* connection = PQconnectdb(with_connect_timeout(conninfo_).c_str());
+        const bool ok = connection != nullptr && PQstatus(connection) == CONNECTION_OK;
+        std::string error = connection ? PQerrorMessage(connection) : "out of memory";
+        PQfinish(connection);
+        while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
+        if (!ok) throw std::runtime_error(error);
+    }
+
+    // Runs `work` on the session. A session that broke since its last use (the server
+    // restarted) fails on its first command; that is retried once after reconnecting.
     template <typename Work>
     void guarded(const char* what, Work&& work) {
         try {
-            work();
-        } catch (const Poco::Exception& error) {
-            fail(what, error.displayText());
+            work(connected());
+            return;
         } catch (const std::exception& error) {
-            fail(what, error.what());
+            if (!session_ || session_->isConnected()) fail(what, error);
+        }
+        try {
+            work(connected());
+        } catch (const std::exception& error) {
+            fail(what, error);
         }
     }
 
-    [[noreturn]] void fail(const char* what, const std::string& detail) {
-        session_.reset();
+    [[noreturn]] void fail(const char* what, const std::exception& error) const {
+        const auto* poco = dynamic_cast<const Poco::Exception*>(&error);
+        const std::string detail = poco ? poco->displayText() : error.what();
         throw std::runtime_error(redact_conninfo("audit store: cannot " + std::string(what) +
                                                      " PostgreSQL (" + conninfo_ + "): " + detail,
                                                  conninfo_));

@@ -18,6 +18,7 @@ namespace {
 using Poco::Data::Keywords::into;
 using Poco::Data::Keywords::now;
 
+constexpr std::size_t open_timeout_seconds = 2;
 constexpr AuditSqlDialect sqlite_dialect{false, "id INTEGER PRIMARY KEY AUTOINCREMENT"};
 
 class SqliteAuditStore final : public AuditStore {
@@ -26,7 +27,8 @@ class SqliteAuditStore final : public AuditStore {
         static std::once_flag registered;
         std::call_once(registered, [] { Poco::Data::SQLite::Connector::registerConnector(); });
         guarded("open", [this] {
-            session_ = std::make_unique<Poco::Data::Session>("SQLite", path_);
+            // Poco retries a failing open for a whole minute unless given a timeout.
+            session_ = std::make_unique<Poco::Data::Session>("SQLite", path_, open_timeout_seconds);
             std::string journal_mode;
             int busy_timeout = 0;
             *session_ << "PRAGMA journal_mode = WAL", into(journal_mode), now;

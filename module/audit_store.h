@@ -14,9 +14,9 @@ namespace mailpolicy {
 
 struct AuditRecord {
     std::chrono::system_clock::time_point time;  // stored as UTC with milliseconds
-    std::string path;       // smtp | sendmail | http
-    std::string direction;  // send | receive
-    std::string action;     // reject | audit
+    std::string path;                            // smtp | sendmail | http
+    std::string direction;                       // send | receive
+    std::string action;                          // reject | audit
     std::string sender;
     std::string recipient;
     std::string login;
@@ -38,7 +38,7 @@ struct AuditQuery {
 };
 
 class AuditStore {
-public:
+  public:
     virtual ~AuditStore() = default;
     // Writes records in one transaction; throws on failure (nothing is half-written).
     virtual void write(const std::vector<AuditRecord>& records) = 0;

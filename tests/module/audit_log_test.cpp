@@ -1,0 +1,363 @@
+// AuditLog as an admin observes it: the exact log line for rejections and audit-only
+// violations (no forged lines), records reaching the store, the spool while the store
+// is down and its replay at start, nothing lost at stop, and no password in any message.
+#include <Poco/AutoPtr.h>
+#include <Poco/Channel.h>
+#include <Poco/Logger.h>
+#include <Poco/Message.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "module/audit_log.h"
+#include "module/audit_store.h"
+
+namespace mailpolicy {
+namespace {
+
+using namespace std::chrono_literals;
+using std::chrono::system_clock;
+
+// Collects what the "mailpolicyd.audit" logger emits.
+class CaptureChannel : public Poco::Channel {
+  public:
+    void log(const Poco::Message& message) override {
+        std::lock_guard lock(mutex_);
+        messages_.push_back(message);
+    }
+    std::vector<Poco::Message> messages() const {
+        std::lock_guard lock(mutex_);
+        return messages_;
+    }
+    std::string all_text() const {
+        std::string text;
+        for (const auto& message : messages()) text += message.getText() + "\n";
+        return text;
+    }
+
+  private:
+    mutable std::mutex mutex_;
+    std::vector<Poco::Message> messages_;
+};
+
+// A store the test can switch off; it keeps what it was given, batch by batch.
+class FakeStore : public AuditStore {
+  public:
+    void write(const std::vector<AuditRecord>& records) override {
+        std::lock_guard lock(mutex);
+        if (!available) throw std::runtime_error("fake store is down");
+        for (const auto& record : records) written.push_back(record);
+    }
+    std::vector<AuditRecord> query(const AuditQuery&) override { return {}; }
+    std::size_t purge_before(system_clock::time_point) override { return 0; }
+
+    std::mutex mutex;
+    bool available = true;
+    std::vector<AuditRecord> written;
+};
+
+AuditRecord record(std::string sender, std::string recipient, std::string action = "reject") {
+    AuditRecord r;
+    r.time = system_clock::now();
+    r.path = "smtp";
+    r.direction = "send";
+    r.action = std::move(action);
+    r.sender = std::move(sender);
+    r.recipient = std::move(recipient);
+    r.rule = "send: account " + r.sender + " mode localOnly (from domain x.test)";
+    r.reply_code = 550;
+    r.reply_status = "5.7.1";
+    r.reply_text = "Sending to this recipient is not permitted";
+    return r;
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::seconds limit = 30s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(20ms);
+    }
+    return condition();
+}
+
+int closed_loopback_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    auto* generic = reinterpret_cast<sockaddr*>(&address);
+    ::bind(fd, generic, length);
+    ::getsockname(fd, generic, &length);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+std::size_t lines_in(const std::string& path) {
+    std::ifstream in(path);
+    std::size_t lines = 0;
+    for (std::string line; std::getline(in, line);) ++lines;
+    return lines;
+}
+
+class AuditLogTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "audit-log-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        directory_ = pattern;
+        capture_ = new CaptureChannel;
+        Poco::Logger& logger = Poco::Logger::get("mailpolicyd.audit");
+        logger.setChannel(capture_);
+        logger.setLevel(Poco::Message::PRIO_DEBUG);
+    }
+    void TearDown() override {
+        Poco::Logger::get("mailpolicyd.audit").setChannel(nullptr);
+        std::filesystem::remove_all(directory_);
+    }
+    std::string spool() const { return directory_ + "/audit.spool"; }
+    std::string database() const { return "sqlite:" + directory_ + "/audit.db"; }
+    std::vector<std::string> lines_at(Poco::Message::Priority priority) const {
+        std::vector<std::string> lines;
+        for (const auto& message : capture_->messages()) {
+            if (message.getPriority() == priority) lines.push_back(message.getText());
+        }
+        return lines;
+    }
+
+    std::string directory_;
+    Poco::AutoPtr<CaptureChannel> capture_;
+};
+
+TEST_F(AuditLogTest, RejectLineIsExactlyAsSpecified) {
+    AuditLog log(nullptr, spool(), std::chrono::days(90));
+    log.record(record("a@x.test", "b@y.test"));
+    const auto notices = lines_at(Poco::Message::PRIO_NOTICE);
+    ASSERT_EQ(notices.size(), 1u);
+    EXPECT_EQ(notices[0],
+              "reject: path=smtp direction=send sender=<a@x.test> recipient=<b@y.test> "
+              "rule=\"send: account a@x.test mode localOnly (from domain x.test)\" "
+              "reply=\"550 5.7.1 Sending to this recipient is not permitted\"");
+}
+
+TEST_F(AuditLogTest, AuditOnlyLineSaysAudit) {
+    AuditLog log(nullptr, spool(), std::chrono::days(90));
+    AuditRecord r = record("", "boss@example.com", "audit");
+    r.path = "http";
+    r.direction = "receive";
+    r.rule = "receive: account boss@example.com mode localOnly";
+    r.reply_text = "This recipient does not accept mail from the sender";
+    log.record(r);
+    const auto lines = lines_at(Poco::Message::PRIO_INFORMATION);
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0],
+              "audit: path=http direction=receive sender=<> recipient=<boss@example.com> "
+              "rule=\"receive: account boss@example.com mode localOnly\" "
+              "reply=\"550 5.7.1 This recipient does not accept mail from the sender\"");
+}
+
+TEST_F(AuditLogTest, ControlCharactersAndQuotesCannotForgeALine) {
+    AuditLog log(nullptr, spool(), std::chrono::days(90));
+    AuditRecord r = record("a@x.test\r\nreject: path=smtp", "b@y.test> rule=\"x\"");
+    r.rule = "rule with \"quotes\" and \\ and\nnewline";
+    r.reply_text = "text\rwith CR";
+    log.record(r);
+    const auto lines = lines_at(Poco::Message::PRIO_NOTICE);
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_EQ(lines[0].find_first_of("\r\n"), std::string::npos);
+    EXPECT_EQ(lines[0],
+              "reject: path=smtp direction=send sender=<a@x.test  reject: path=smtp> "
+              "recipient=<b@y.test? rule=\"x\"> "
+              "rule=\"rule with \\\"quotes\\\" and \\\\ and newline\" "
+              "reply=\"550 5.7.1 text with CR\"");
+}
+
+TEST_F(AuditLogTest, StoreNoneOnlyLogs) {
+    EXPECT_EQ(make_audit_store("none"), nullptr);
+    AuditLog log(make_audit_store("none"), spool(), std::chrono::days(90));
+    log.start();
+    log.record(record("a@x.test", "b@y.test"));
+    log.stop();
+    EXPECT_EQ(log.store(), nullptr);
+    EXPECT_EQ(log.pending(), 0u);
+    EXPECT_FALSE(std::filesystem::exists(spool()));
+    EXPECT_EQ(lines_at(Poco::Message::PRIO_NOTICE).size(), 1u);
+}
+
+TEST_F(AuditLogTest, BadStoreSpecIsRefusedWithTheValueAndTheForms) {
+    for (const std::string spec : {"mysql:host=db", "sqlite:", "", "postgres:host=db"}) {
+        try {
+            make_audit_store(spec);
+            ADD_FAILURE() << "accepted " << spec;
+        } catch (const std::invalid_argument& error) {
+            const std::string message = error.what();
+            EXPECT_NE(message.find("\"" + spec + "\""), std::string::npos) << message;
+            EXPECT_NE(message.find("sqlite:/path"), std::string::npos) << message;
+            EXPECT_NE(message.find("postgresql:"), std::string::npos) << message;
+            EXPECT_NE(message.find("none"), std::string::npos) << message;
+        }
+    }
+}
+
+TEST_F(AuditLogTest, RecordsReachTheStoreInOrder) {
+    auto store = std::make_unique<FakeStore>();
+    FakeStore& fake = *store;
+    AuditLog log(std::move(store), spool(), std::chrono::days(90));
+    log.start();
+    for (int i = 0; i < 1200; ++i) log.record(record("a@x.test", std::to_string(i) + "@y.test"));
+    ASSERT_TRUE(eventually([&] { return log.pending() == 0; }));
+    std::lock_guard lock(fake.mutex);
+    ASSERT_EQ(fake.written.size(), 1200u);
+    for (int i = 0; i < 1200; ++i)
+        EXPECT_EQ(fake.written[i].recipient, std::to_string(i) + "@y.test");
+    EXPECT_FALSE(std::filesystem::exists(spool()));
+}
+
+TEST_F(AuditLogTest, NothingIsLostAtStop) {
+    AuditLog log(make_audit_store(database()), spool(), std::chrono::days(90));
+    log.start();
+    for (int i = 0; i < 1500; ++i) log.record(record("a@x.test", std::to_string(i) + "@y.test"));
+    log.stop();
+    EXPECT_EQ(log.pending(), 0u);
+    AuditQuery all;
+    all.limit = 5000;
+    EXPECT_EQ(log.store()->query(all).size(), 1500u);
+}
+
+TEST_F(AuditLogTest, RecordsBeforeStartAreWrittenByStop) {
+    AuditLog log(make_audit_store(database()), spool(), std::chrono::days(90));
+    log.record(record("a@x.test", "b@y.test"));
+    EXPECT_EQ(log.pending(), 1u);
+    log.stop();
+    EXPECT_EQ(log.pending(), 0u);
+    EXPECT_EQ(log.store()->query({}).size(), 1u);
+}
+
+TEST_F(AuditLogTest, StoreDownSpoolsAndTheNextStartReplaysInOrder) {
+    {
+        auto store = std::make_unique<FakeStore>();
+        store->available = false;
+        AuditLog log(std::move(store), spool(), std::chrono::days(90));
+        log.start();
+        for (int i = 0; i < 5; ++i) log.record(record("a@x.test", std::to_string(i) + "@y.test"));
+        ASSERT_TRUE(eventually([&] { return lines_in(spool()) == 5; }));
+        log.record(record("a@x.test", "5@y.test"));
+        log.stop();
+        EXPECT_EQ(log.pending(), 6u);
+        EXPECT_EQ(lines_in(spool()), 6u);
+    }
+    const auto warnings = lines_at(Poco::Message::PRIO_WARNING);
+    ASSERT_FALSE(warnings.empty());
+    EXPECT_NE(warnings[0].find("fake store is down"), std::string::npos) << warnings[0];
+
+    AuditLog log(make_audit_store(database()), spool(), std::chrono::days(90));
+    EXPECT_EQ(log.pending(), 6u);
+    log.start();
+    ASSERT_TRUE(eventually([&] { return log.pending() == 0; }));
+    EXPECT_FALSE(std::filesystem::exists(spool()));
+    const auto found = log.store()->query({});
+    ASSERT_EQ(found.size(), 6u);
+    for (int i = 0; i < 6; ++i) EXPECT_EQ(found[5 - i].recipient, std::to_string(i) + "@y.test");
+}
+
+TEST_F(AuditLogTest, StoreThatComesBackGetsSpooledRecordsFirstExactlyOnce) {
+    auto store = std::make_unique<FakeStore>();
+    FakeStore& fake = *store;
+    fake.available = false;
+    AuditLog log(std::move(store), spool(), std::chrono::days(90));
+    log.start();
+    for (int i = 0; i < 3; ++i) log.record(record("a@x.test", std::to_string(i) + "@y.test"));
+    ASSERT_TRUE(eventually([&] { return lines_in(spool()) == 3; }));
+    {
+        std::lock_guard lock(fake.mutex);
+        fake.available = true;
+    }
+    log.record(record("a@x.test", "3@y.test"));
+    ASSERT_TRUE(eventually([&] { return log.pending() == 0; }));
+    std::lock_guard lock(fake.mutex);
+    ASSERT_EQ(fake.written.size(), 4u);
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(fake.written[i].recipient, std::to_string(i) + "@y.test");
+}
+
+TEST_F(AuditLogTest, DamagedSpoolLinesAreSkippedTheRestReplayed) {
+    {
+        auto store = std::make_unique<FakeStore>();
+        store->available = false;
+        AuditLog log(std::move(store), spool(), std::chrono::days(90));
+        log.record(record("a@x.test", "good@y.test"));
+        log.stop();
+    }
+    {
+        std::ofstream out(spool(), std::ios::app);
+        out << "not json\n{\"time\": 1, \"path\": \"smtp\"";  // a crash mid-append
+    }
+    auto store = std::make_unique<FakeStore>();
+    FakeStore& fake = *store;
+    AuditLog log(std::move(store), spool(), std::chrono::days(90));
+    log.start();
+    ASSERT_TRUE(eventually([&] { return log.pending() == 0; }));
+    std::lock_guard lock(fake.mutex);
+    ASSERT_EQ(fake.written.size(), 1u);
+    EXPECT_EQ(fake.written[0].recipient, "good@y.test");
+    EXPECT_EQ(lines_at(Poco::Message::PRIO_ERROR).size(), 2u) << capture_->all_text();
+}
+
+TEST_F(AuditLogTest, RetentionPurgesOldRecordsAtStart) {
+    auto store = make_audit_store(database());
+    AuditRecord old = record("a@x.test", "old@y.test");
+    old.time = system_clock::now() - std::chrono::days(91);
+    AuditRecord recent = record("a@x.test", "recent@y.test");
+    recent.time = system_clock::now() - std::chrono::days(89);
+    store->write({old, recent});
+    AuditLog log(std::move(store), spool(), std::chrono::days(90));
+    log.start();
+    ASSERT_TRUE(eventually([&] { return log.store()->query({}).size() == 1; }));
+    EXPECT_EQ(log.store()->query({}).at(0).recipient, "recent@y.test");
+}
+
+TEST_F(AuditLogTest, PostgresPasswordNeverAppearsInErrorsOrLogs) {
+    const std::string port = std::to_string(closed_loopback_port());
+    const std::string keyword = "host=127.0.0.1 port=" + port +
+                                " user=audit password='s3cret pw' dbname=audit connect_timeout=2";
+    const std::string uri = "postgresql://audit:uri-s3cret@127.0.0.1:" + port + "/audit";
+    for (const std::string& conninfo : {keyword, uri}) {
+        auto store = make_audit_store("postgresql:" + conninfo);
+        ASSERT_NE(store, nullptr);
+        try {
+            store->write({record("a@x.test", "b@y.test")});
+            ADD_FAILURE() << "wrote to a closed port";
+        } catch (const std::runtime_error& error) {
+            EXPECT_EQ(std::string(error.what()).find("s3cret"), std::string::npos) << error.what();
+            EXPECT_NE(std::string(error.what()).find("127.0.0.1"), std::string::npos)
+                << error.what();
+        }
+        AuditLog log(std::move(store), spool(), std::chrono::days(90));
+        log.start();
+        log.record(record("a@x.test", "b@y.test"));
+        ASSERT_TRUE(eventually([&] { return lines_in(spool()) >= 1; }));
+    }
+    try {
+        make_audit_store("postgres:password=s3cret");
+        ADD_FAILURE() << "accepted a misspelt store";
+    } catch (const std::invalid_argument& error) {
+        EXPECT_EQ(std::string(error.what()).find("s3cret"), std::string::npos) << error.what();
+    }
+    const std::string logged = capture_->all_text();
+    EXPECT_NE(logged.find("password=***"), std::string::npos) << logged;
+    EXPECT_EQ(logged.find("s3cret"), std::string::npos) << logged;
+}
+
+}  // namespace
+}  // namespace mailpolicy
