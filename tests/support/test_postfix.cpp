@@ -99,7 +99,7 @@ SmtpSession parse_transcript(const std::string& transcript) {
     bool after_body = false;
     while (std::getline(lines, line)) {
         if (line.rfind(" -> RCPT TO:<", 0) == 0) {
-            pending_recipient = line.substr(13, line.find('>') - 13);
+            pending_recipient = line.substr(13, line.find('>', 13) - 13);
             continue;
         }
         if (line == " -> .") {
@@ -262,11 +262,11 @@ SmtpSession TestPostfix::send(const std::string& sender, const std::vector<std::
                               const std::vector<std::string>& extra) const {
     std::string to;
     for (const auto& recipient : recipients) to += (to.empty() ? "" : ",") + recipient;
-    std::vector<std::string> argv = {
-        "swaks",     "--server", "127.0.0.1:" + std::to_string(smtp_port_),
-        "--from",    sender,     "--to",
-        to,          "--helo",   "client.test",
-        "--timeout", "30"};
+    std::vector<std::string> argv = {"swaks", "--server", "127.0.0.1:" + std::to_string(smtp_port_),
+                                     "--from", sender, "--to", to, "--helo", "client.test",
+                                     "--timeout", "30",
+                                     // one stream, so replies stay in order with commands
+                                     "--output-file-stderr", "&STDOUT"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto result = run_command(argv);
     SmtpSession session = parse_transcript(result.output);
