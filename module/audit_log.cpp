@@ -206,7 +206,8 @@ void AuditLog::stop() {
     state.running = false;
 }
 
-void AuditLog::record(AuditRecord record) {
+void AuditLog::record(AuditRecord dirty) {
+    AuditRecord record = with_clean_text(std::move(dirty));
     const std::string line = format_audit_line(record);
     if (record.action == "audit") {
         logger().information(line);

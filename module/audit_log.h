@@ -15,7 +15,9 @@ namespace mailpolicy {
 class AuditLog {
   public:
     // `store` may be null ([audit] store = none): records then only go to the log.
-    // `spool_path` is the file that keeps records the store could not take yet.
+    // `spool_path` is the file that keeps records the store could not take yet (its
+    // directory must exist); a spool left by an earlier run is written back by start().
+    // `retention` of zero days or less keeps records forever.
     AuditLog(std::unique_ptr<AuditStore> store, std::string spool_path,
              std::chrono::days retention);
     ~AuditLog();  // stops and flushes
@@ -24,6 +26,8 @@ class AuditLog {
     // Writes what is queued (to the store or the spool) and stops the writer thread.
     void stop();
     // Never blocks on the store. Logs "reject: path=… direction=… sender=<…> …" at once.
+    // Text that is not UTF-8 is cleaned first (bad bytes and NUL become U+FFFD). After
+    // stop(), records go straight to the spool for the next start.
     void record(AuditRecord record);
     // Records queued or spooled, not yet in the store.
     std::size_t pending() const;

@@ -57,7 +57,8 @@ std::string read_from(const std::string& path, std::uint64_t offset) {
 
 }  // namespace
 
-std::string encode_spool_line(const AuditRecord& record) {
+std::string encode_spool_line(const AuditRecord& dirty) {
+    const AuditRecord record = with_clean_text(dirty);  // Poco's parser rejects bad UTF-8
     Poco::JSON::Object object;
     object.set("time", Poco::Int64{to_unix_milliseconds(record.time)});
     object.set("path", record.path);

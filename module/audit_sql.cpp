@@ -47,7 +47,9 @@ std::string insert_sql(const AuditSqlDialect& dialect) {
     return std::string("INSERT INTO violations (") + columns + ") VALUES (" + values + ")";
 }
 
-void insert_one(Poco::Data::Session& session, const std::string& sql, const AuditRecord& r) {
+void insert_one(Poco::Data::Session& session, const std::string& sql, const AuditRecord& dirty) {
+    // One byte that is not UTF-8 would make PostgreSQL refuse this batch forever.
+    const AuditRecord r = with_clean_text(dirty);
     const Poco::Int64 time = to_unix_milliseconds(r.time);
     const int reply_code = r.reply_code;
     Statement statement(session);

@@ -314,6 +314,31 @@ TEST_F(AuditLogTest, DamagedSpoolLinesAreSkippedTheRestReplayed) {
     EXPECT_EQ(lines_at(Poco::Message::PRIO_ERROR).size(), 2u) << capture_->all_text();
 }
 
+TEST_F(AuditLogTest, OddTextSurvivesTheSpoolAndTheStore) {
+    AuditRecord odd = record("a@x.test", "b@y.test");
+    odd.rule = "line one\nline \"two\" \\ \xc3\xbc";
+    odd.reply_text = std::string("bad \xff byte and NUL \0 end", 24);
+    {
+        auto store = std::make_unique<FakeStore>();
+        store->available = false;
+        AuditLog log(std::move(store), spool(), std::chrono::days(90));
+        log.record(odd);
+        log.stop();
+        ASSERT_EQ(lines_in(spool()), 1u);
+    }
+    AuditLog log(make_audit_store(database()), spool(), std::chrono::days(90));
+    log.start();
+    ASSERT_TRUE(eventually([&] { return log.pending() == 0; }));
+    const auto found = log.store()->query({});
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].rule, odd.rule);
+    EXPECT_EQ(found[0].reply_text, "bad \xef\xbf\xbd byte and NUL \xef\xbf\xbd end");
+    const auto notices = lines_at(Poco::Message::PRIO_NOTICE);
+    ASSERT_EQ(notices.size(), 1u);
+    EXPECT_NE(notices[0].find("reply=\"550 5.7.1 bad \xef\xbf\xbd byte"), std::string::npos)
+        << notices[0];
+}
+
 TEST_F(AuditLogTest, RetentionPurgesOldRecordsAtStart) {
     auto store = make_audit_store(database());
     AuditRecord old = record("a@x.test", "old@y.test");

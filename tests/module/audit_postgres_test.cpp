@@ -108,6 +108,15 @@ TEST_F(AuditPostgresTest, EveryFieldRoundTripsWithMillisecondTime) {
     EXPECT_EQ(server_->psql("SELECT time FROM violations"), "1763780000123\n");
 }
 
+TEST_F(AuditPostgresTest, TextThatIsNotUtf8IsStoredNotRefused) {
+    AuditRecord odd = record(1000, "a@x.test", "b@y.test");
+    odd.rule = "bad \xc3 byte";
+    store_->write({odd});
+    const auto found = store_->query({});
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].rule, "bad \xef\xbf\xbd byte");
+}
+
 TEST_F(AuditPostgresTest, FiltersOrderAndLimit) {
     store_->write({record(1000, "alice@example.com", "bob@other.test"),
                    record(3000, "alice@example.com", "dave@other.test"),
