@@ -159,7 +159,11 @@ void LdapConnection::bind(const DirectoryConfig& config) {
         wipe(password);
         who = "as " + config.bind_dn;
     } else if (is_ldapi(url_)) {
-        rc = ldap_sasl_bind_s(ld_, nullptr, "EXTERNAL", nullptr, nullptr, nullptr, nullptr);
+        // An empty initial response: act as the identity the socket's peer credentials
+        // prove, with no second round trip.
+        char nothing[] = "";
+        berval empty{0, nothing};
+        rc = ldap_sasl_bind_s(ld_, nullptr, "EXTERNAL", &empty, nullptr, nullptr, nullptr);
         who = "with SASL EXTERNAL";
     } else {
         berval empty{0, nullptr};

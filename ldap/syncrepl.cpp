@@ -116,7 +116,8 @@ bool SyncSession::data_waiting() const {
 
 std::size_t SyncSession::process_ready() {
     std::size_t before = handled_;
-    for (int round = 0; round < max_messages_per_call && data_waiting(); ++round) {
+    int idle_calls = 0;
+    for (int round = 0; round < max_messages_per_call; ++round) {
         std::size_t seen = handled_;
         int rc = ldap_sync_poll(&sync_);
         if (rc == LDAP_SYNC_REFRESH_REQUIRED) {
@@ -133,7 +134,14 @@ std::size_t SyncSession::process_ready() {
             refresh();
             continue;
         }
-        if (handled_ == seen) break;  // half a message, or a bare cookie: wait for more
+        if (handled_ != seen) {
+            idle_calls = 0;
+            continue;
+        }
+        // With a zero timeout, ldap_result() may read a whole message and still report a
+        // timeout; the message is handed out by the next call. Two idle calls in a row
+        // with nothing left to read mean there is nothing more for now.
+        if (++idle_calls >= 2 && !data_waiting()) break;
     }
     if (!in_refresh_ && sync_.ls_cookie.bv_val != nullptr) {
         cookie_.assign(sync_.ls_cookie.bv_val, sync_.ls_cookie.bv_len);

@@ -1,0 +1,99 @@
+// Polling: sync = poll sees a change after the poll interval, and sync = auto falls back
+// to polling against a slapd without the syncprov overlay.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "ldap/ldap_source.h"
+#include "tests/ldap/ldap_test_helpers.h"
+
+namespace mailpolicy {
+namespace {
+
+using namespace mailpolicy::test;
+using std::chrono::seconds;
+
+// Restarts `slapd` with its configuration minus the syncprov overlay.
+void remove_syncprov(TestSlapd& slapd) {
+    slapd.stop();
+    std::string path = slapd.directory() + "/slapd.conf";
+    std::ifstream in(path);
+    std::string line, kept;
+    while (std::getline(in, line)) {
+        if (line.find("syncprov") == std::string::npos) kept += line + "\n";
+    }
+    in.close();
+    std::ofstream(path, std::ios::trunc) << kept;
+    slapd.start();
+}
+
+TEST(LdapPollTest, PollModeSeesAChangeAfterThePollInterval) {
+    TestSlapd slapd;
+    slapd.add_ldif(sample_directory_ldif());
+    DirectoryConfig config = reader_config(slapd);
+    config.sync = DirectoryConfig::Sync::Poll;
+    config.poll_interval = seconds(1);
+    SnapshotHolder holder;
+    auto source = make_ldap_source(config, holder);
+    source->start();
+    ASSERT_TRUE(wait_for_snapshot(holder, account_count_is(2))) << describe(holder, *source);
+    EXPECT_EQ(source->status().state, "poll");
+    auto loaded = holder.current();
+
+    slapd.modify_ldif(set_send_mode_ldif("alice", "denyAll"));
+    EXPECT_TRUE(
+        wait_for_snapshot(holder, send_mode_is("alice@example.com", Mode::DenyAll), seconds(4)))
+        << describe(holder, *source);
+    slapd.delete_dn(account_dn("bob"));
+    EXPECT_TRUE(wait_for_snapshot(holder, account_count_is(1), seconds(4)));
+    EXPECT_NE(holder.current(), loaded);
+}
+
+TEST(LdapPollTest, UnchangedDirectoryIsNotRepublished) {
+    TestSlapd slapd;
+    slapd.add_ldif(sample_directory_ldif());
+    DirectoryConfig config = reader_config(slapd);
+    config.sync = DirectoryConfig::Sync::Poll;
+    config.poll_interval = seconds(1);
+    SnapshotHolder holder;
+    auto source = make_ldap_source(config, holder);
+    source->start();
+    auto loaded = wait_for_snapshot(holder, account_count_is(2));
+    ASSERT_TRUE(loaded);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // two polls
+    EXPECT_EQ(holder.current(), loaded);
+}
+
+TEST(LdapPollTest, AutoFallsBackToPollingWithoutSyncprov) {
+    TestSlapd slapd;
+    slapd.add_ldif(sample_directory_ldif());
+    remove_syncprov(slapd);
+    DirectoryConfig config = reader_config(slapd);
+    config.sync = DirectoryConfig::Sync::Auto;
+    config.poll_interval = seconds(1);
+    SnapshotHolder holder;
+    auto source = make_ldap_source(config, holder);
+    source->start();
+    ASSERT_TRUE(wait_for_snapshot(holder, account_count_is(2))) << describe(holder, *source);
+    EXPECT_TRUE(wait_for_state(*source, "poll")) << describe(holder, *source);
+    slapd.modify_ldif(set_send_mode_ldif("bob", "denyAll"));
+    EXPECT_TRUE(
+        wait_for_snapshot(holder, send_mode_is("bob@example.com", Mode::DenyAll), seconds(4)));
+}
+
+TEST(LdapPollTest, SyncreplModeReportsAServerWithoutSyncprov) {
+    TestSlapd slapd;
+    remove_syncprov(slapd);
+    DirectoryConfig config = reader_config(slapd);
+    config.sync = DirectoryConfig::Sync::Syncrepl;
+    SnapshotHolder holder;
+    auto source = make_ldap_source(config, holder);
+    source->start();
+    ASSERT_TRUE(wait_for_state(*source, "failed")) << describe(holder, *source);
+    EXPECT_NE(source->status().detail.find("no syncprov"), std::string::npos)
+        << source->status().detail;
+}
+
+}  // namespace
+}  // namespace mailpolicy

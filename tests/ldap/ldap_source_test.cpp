@@ -1,0 +1,212 @@
+// The live LDAP source against a real slapd with syncprov: the first load, changes to
+// accounts, classes and domains reaching the published snapshot, and recovery after the
+// connection is cut, the server restarts, or the server is down at start (cache file).
+// Every wait has a deadline; nothing depends on sleeping "long enough".
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "ldap/ldap_source.h"
+#include "tests/ldap/ldap_test_helpers.h"
+
+namespace mailpolicy {
+namespace {
+
+using namespace mailpolicy::test;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class LdapSourceTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        slapd_.add_ldif(sample_directory_ldif());
+        config_ = reader_config(slapd_);
+        config_.cache_file = slapd_.directory() + "/directory.cache";
+    }
+
+    std::unique_ptr<DirectorySource> start_source() {
+        auto source = make_ldap_source(config_, holder_);
+        source->start();
+        return source;
+    }
+
+    TestSlapd slapd_;
+    DirectoryConfig config_;
+    SnapshotHolder holder_;
+};
+
+TEST_F(LdapSourceTest, FirstLoadPublishesAccountsClassesAndDomains) {
+    auto source = start_source();
+    auto snapshot = wait_for_snapshot(holder_, [](const Snapshot& s) {
+        return s.account_count() == 2 && s.class_count() == 1 && s.domain_count() == 1;
+    });
+    ASSERT_TRUE(snapshot) << describe(holder_, *source);
+    const Account* alice = snapshot->account_by_address("alice@example.com");
+    ASSERT_NE(alice, nullptr);
+    EXPECT_EQ(alice->settings.send.mode, Mode::LocalOnly);
+    EXPECT_NE(snapshot->class_by_dn("cn=contractors,dc=example,dc=test"), nullptr);
+    EXPECT_NE(snapshot->domain_by_name("example.com"), nullptr);
+    EXPECT_TRUE(wait_for_state(*source, "syncrepl")) << describe(holder_, *source);
+}
+
+TEST_F(LdapSourceTest, AccountAddModifyDeleteReachTheSnapshot) {
+    auto source = start_source();
+    ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(2)));
+
+    slapd_.add_ldif(account_ldif("carol", "denyAll"));
+    EXPECT_TRUE(wait_for_snapshot(holder_, send_mode_is("carol@example.com", Mode::DenyAll)));
+
+    auto started = std::chrono::steady_clock::now();
+    slapd_.modify_ldif(set_send_mode_ldif("carol", "allowAll"));
+    EXPECT_TRUE(wait_for_snapshot(holder_, send_mode_is("carol@example.com", Mode::AllowAll)));
+    // A single change must not wait for a batch to fill (ldapmodify itself takes ~10 ms).
+    EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(1000));
+
+    slapd_.delete_dn(account_dn("carol"));
+    EXPECT_TRUE(wait_for_snapshot(holder_, [](const Snapshot& s) {
+        return s.account_by_address("carol@example.com") == nullptr && s.account_count() == 2;
+    }));
+}
+
+TEST_F(LdapSourceTest, ClassAndDomainChangesReachTheSnapshot) {
+    auto source = start_source();
+    ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(2)));
+
+    slapd_.modify_ldif(
+        "dn: cn=contractors,dc=example,dc=test\nchangetype: modify\n"
+        "replace: mailPolicySendMode\nmailPolicySendMode: denyAll\n");
+    EXPECT_TRUE(wait_for_snapshot(holder_, [](const Snapshot& s) {
+        const PolicyClass* contractors = s.class_by_dn("cn=contractors,dc=example,dc=test");
+        return contractors != nullptr && contractors->settings.send.mode == Mode::DenyAll;
+    }));
+
+    slapd_.modify_ldif(
+        "dn: ou=maildomain,dc=example,dc=test\nchangetype: modify\n"
+        "add: mailPolicyDomainName\nmailPolicyDomainName: example.org\n");
+    EXPECT_TRUE(wait_for_snapshot(
+        holder_, [](const Snapshot& s) { return s.domain_by_name("example.org") != nullptr; }));
+
+    slapd_.add_ldif(
+        "dn: cn=staff,dc=example,dc=test\nobjectClass: mailPolicyClass\ncn: staff\n"
+        "mailPolicyReceiveMode: localOnly\n");
+    EXPECT_TRUE(wait_for_snapshot(holder_, [](const Snapshot& s) { return s.class_count() == 2; }));
+    slapd_.delete_dn("cn=staff,dc=example,dc=test");
+    slapd_.delete_dn("ou=maildomain,dc=example,dc=test");
+    EXPECT_TRUE(wait_for_snapshot(holder_, [](const Snapshot& s) {
+        return s.class_count() == 1 && s.domain_count() == 0 &&
+               s.domain_by_name("example.org") == nullptr;
+    }));
+}
+
+TEST_F(LdapSourceTest, BurstOfChangesIsPublishedInBatchesAndCompletely) {
+    auto source = start_source();
+    ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(2)));
+    std::string ldif;
+    for (int i = 0; i < 60; ++i) ldif += account_ldif("burst" + std::to_string(i), "denyAll");
+    auto before = holder_.current();
+    SnapshotCounter counter(holder_);
+    slapd_.add_ldif(ldif);
+    EXPECT_TRUE(wait_for_snapshot(holder_, account_count_is(62)));
+    counter.stop();
+    EXPECT_LT(counter.distinct(), 60u) << "every change rebuilt the snapshot";
+    EXPECT_NE(holder_.current(), before);
+}
+
+TEST_F(LdapSourceTest, ChangesAndDeletesMadeWhileCutOffAreSeenAfterReconnect) {
+    CuttableProxy proxy(slapd_.port());
+    config_.source = proxy.url();
+    auto source = start_source();
+    ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(2)));
+    ASSERT_TRUE(wait_for_state(*source, "syncrepl"));
+
+    proxy.cut();
+    ASSERT_TRUE(wait_for_state(*source, "disconnected")) << describe(holder_, *source);
+    EXPECT_FALSE(source->status().detail.empty());
+    slapd_.delete_dn(account_dn("bob"));
+    slapd_.modify_ldif(set_send_mode_ldif("alice", "denyAll"));
+    slapd_.add_ldif(account_ldif("dave", "localOnly"));
+    // Still the old content while cut off.
+    EXPECT_NE(holder_.current()->account_by_address("bob@example.com"), nullptr);
+
+    proxy.restore();
+    EXPECT_TRUE(wait_for_snapshot(
+        holder_,
+        [](const Snapshot& s) {
+            const Account* alice = s.account_by_address("alice@example.com");
+            return s.account_by_address("bob@example.com") == nullptr &&
+                   s.account_by_address("dave@example.com") != nullptr && alice != nullptr &&
+                   alice->settings.send.mode == Mode::DenyAll;
+        },
+        seconds(15)))
+        << describe(holder_, *source);
+    EXPECT_TRUE(wait_for_state(*source, "syncrepl"));
+}
+
+TEST_F(LdapSourceTest, ServerRestartKeepsTheSnapshotThenConverges) {
+    auto source = start_source();
+    ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(2)));
+    auto loaded = holder_.current();
+
+    slapd_.stop();
+    ASSERT_TRUE(wait_for_state(*source, "disconnected")) << describe(holder_, *source);
+    EXPECT_EQ(holder_.current(), loaded);
+    EXPECT_NE(holder_.current()->account_by_address("alice@example.com"), nullptr);
+
+    slapd_.start();
+    slapd_.delete_dn(account_dn("bob"));
+    slapd_.add_ldif(account_ldif("erin", "denyAll"));
+    EXPECT_TRUE(wait_for_snapshot(
+        holder_,
+        [](const Snapshot& s) {
+            return s.account_by_address("bob@example.com") == nullptr &&
+                   s.account_by_address("erin@example.com") != nullptr;
+        },
+        seconds(15)))
+        << describe(holder_, *source);
+    EXPECT_TRUE(wait_for_state(*source, "syncrepl"));
+}
+
+TEST_F(LdapSourceTest, StartWithServerDownServesTheCacheFileThenResumes) {
+    {
+        auto first = start_source();
+        ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(2)));
+        ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(config_.cache_file); }));
+        first->stop();
+    }
+    slapd_.stop();
+    SnapshotHolder fresh;
+    auto source = make_ldap_source(config_, fresh);
+    source->start();
+    auto cached = wait_for_snapshot(fresh, account_count_is(2));
+    ASSERT_TRUE(cached) << describe(fresh, *source);
+    EXPECT_NE(cached->account_by_address("alice@example.com"), nullptr);
+    EXPECT_EQ(source->status().state, "cache");
+    EXPECT_NE(source->status().detail.find(config_.source), std::string::npos)
+        << source->status().detail;
+
+    slapd_.start();
+    slapd_.modify_ldif(set_send_mode_ldif("bob", "denyAll"));
+    EXPECT_TRUE(
+        wait_for_snapshot(fresh, send_mode_is("bob@example.com", Mode::DenyAll), seconds(15)))
+        << describe(fresh, *source);
+    EXPECT_TRUE(wait_for_state(*source, "syncrepl"));
+}
+
+TEST_F(LdapSourceTest, StopReturnsPromptly) {
+    auto source = start_source();
+    ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(2)));
+    auto started = std::chrono::steady_clock::now();
+    source->stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(500));
+
+    slapd_.stop();  // and while it waits to reconnect
+    auto waiting = start_source();
+    ASSERT_TRUE(wait_until([&] { return waiting->status().state != "loading"; }));
+    started = std::chrono::steady_clock::now();
+    waiting->stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(500));
+}
+
+}  // namespace
+}  // namespace mailpolicy
