@@ -60,22 +60,21 @@ std::string normalize_dn(std::string_view dn) {
     std::string result;
     result.reserve(dn.size());
     bool escaped = false;
+    bool after_separator = true;  // spaces here lead a component and are dropped
+    std::size_t value_end = 0;    // result size up to the last character that must stay
     for (char c : dn) {
         bool separator = !escaped && (c == ',' || c == '=' || c == '+');
         if (separator) {
-            while (!result.empty() && result.back() == ' ' &&
-                   (result.size() < 2 || result[result.size() - 2] != '\\')) {
-                result.pop_back();
-            }
-        } else if (c == ' ' && !escaped &&
-                   (result.empty() ||
-                    std::string_view(",=+").find(result.back()) != std::string_view::npos)) {
-            continue;  // leading space of a component
+            result.resize(value_end);  // trailing spaces of the component
+        } else if (c == ' ' && !escaped && after_separator) {
+            continue;
         }
-        escaped = !escaped && c == '\\';
         result.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        if (c != ' ' || escaped) value_end = result.size();
+        after_separator = separator;
+        escaped = !escaped && c == '\\';
     }
-    while (!result.empty() && result.back() == ' ') result.pop_back();
+    result.resize(value_end);
     return result;
 }
 

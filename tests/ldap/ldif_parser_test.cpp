@@ -1,0 +1,96 @@
+// LDIF parsing as an admin writes it: comments, folded lines, base64, several values,
+// CRLF files; and errors that point at the file and line to fix.
+#include "ldap/ldif_parser.h"
+
+#include <gtest/gtest.h>
+
+namespace mailpolicy {
+namespace {
+
+TEST(LdifParser, ReadsRecordsWithCommentsContinuationsAndBase64) {
+    const char* text =
+        "version: 1\n"
+        "# the people\n"
+        "#  continued comment\n"
+        "dn: uid=alice,ou=people,\n"
+        " dc=example,dc=test\n"
+        "objectClass: inetOrgPerson\n"
+        "objectclass: mailPolicyAccount\n"
+        "Mail: alice@example.com\n"
+        "cn:: QWxpY2Ugw4l4YW1wbGU=\n"
+        "mailPolicySendException: *@partner.com\n"
+        "mailPolicySendException: supplier.org\n"
+        "description;lang-en: folded\n"
+        "  with a space\n"
+        "\n"
+        "\n"
+        "dn:: Y249c3RhZmYsZGM9ZXhhbXBsZSxkYz10ZXN0\n"
+        "entryUUID: 0c4f2d6e-1111-2222-3333-444455556666\n"
+        "cn: staff\n";
+    auto entries = parse_ldif(text, "people.ldif");
+    ASSERT_EQ(entries.size(), 2U);
+    const Entry& alice = entries[0];
+    EXPECT_EQ(alice.dn, "uid=alice,ou=people,dc=example,dc=test");
+    EXPECT_EQ(alice.values("objectClass"),
+              (std::vector<std::string>{"inetOrgPerson", "mailPolicyAccount"}));
+    EXPECT_EQ(alice.first("mail"), "alice@example.com");
+    EXPECT_EQ(alice.first("cn"), "Alice \xC3\x89xample");
+    EXPECT_EQ(alice.values("mailPolicySendException").size(), 2U);
+    EXPECT_EQ(alice.first("description"), "folded with a space");
+    EXPECT_TRUE(alice.has_object_class("MAILPOLICYACCOUNT"));
+    EXPECT_EQ(entries[1].dn, "cn=staff,dc=example,dc=test");
+    EXPECT_EQ(entries[1].uuid, "0c4f2d6e-1111-2222-3333-444455556666");
+    EXPECT_TRUE(entries[1].values("entryuuid").empty());
+}
+
+TEST(LdifParser, ToleratesCrlfAndEmptyValues) {
+    auto entries = parse_ldif("dn: cn=a,dc=test\r\ncn: a\r\ndescription:\r\n\r\n", "crlf.ldif");
+    ASSERT_EQ(entries.size(), 1U);
+    EXPECT_EQ(entries[0].first("cn"), "a");
+    EXPECT_EQ(entries[0].values("description"), std::vector<std::string>{""});
+}
+
+void expect_error(const std::string& text, const std::string& message) {
+    try {
+        parse_ldif(text, "bad.ldif");
+        ADD_FAILURE() << "no error for: " << text;
+    } catch (const LdifParseError& error) {
+        EXPECT_EQ(std::string(error.what()), message);
+    }
+}
+
+TEST(LdifParser, ErrorsNameFileAndLine) {
+    expect_error("dn: cn=a,dc=test\ncn: a\nthis line has no colon\n",
+                 "bad.ldif:3: expected \"attribute: value\"");
+    expect_error("cn: a\n", "bad.ldif:1: expected \"dn:\" to start a record");
+    expect_error("# c\n\ndn: cn=a,dc=test\ncn:: !!!\n", "bad.ldif:4: invalid base64 value");
+    expect_error("dn: cn=a,dc=test\njpegPhoto:< file:///etc/passwd\n",
+                 "bad.ldif:2: URL values (\"jpegphoto:<\") are not supported");
+    expect_error("dn: cn=a,dc=test\nchangetype: modify\n",
+                 "bad.ldif:2: change records (changetype) are not supported");
+    expect_error(" leading continuation\n",
+                 "bad.ldif:1: continuation line without a line to continue");
+    expect_error("dn: cn=a,dc=test\nbad name: x\n",
+                 "bad.ldif:2: invalid attribute name \"bad name\"");
+    expect_error("version: 2\n", "bad.ldif:1: unsupported LDIF version");
+}
+
+TEST(LdifParser, RefusesOverlongLines) {
+    std::string huge = "dn: cn=a,dc=test\ndescription: " + std::string(max_ldif_line + 1, 'x');
+    expect_error(huge, "bad.ldif:2: line too long");
+    std::string folded = "dn: cn=a,dc=test\ndescription: x\n";
+    for (int i = 0; i < 20; ++i) folded += " " + std::string(max_ldif_line / 16, 'y') + "\n";
+    expect_error(folded, "bad.ldif:2: line too long");
+}
+
+TEST(LdifParser, MissingFileIsAClearError) {
+    try {
+        parse_ldif_file("/nonexistent/directory.ldif");
+        ADD_FAILURE();
+    } catch (const LdifParseError& error) {
+        EXPECT_EQ(std::string(error.what()), "/nonexistent/directory.ldif:0: cannot open file");
+    }
+}
+
+}  // namespace
+}  // namespace mailpolicy
