@@ -1,0 +1,119 @@
+// The cache file: what is saved comes back (entries and cookie), including from the
+// replica directly; a truncated or damaged file is refused with its name and the reason.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "ldap/ldif_parser.h"
+#include "ldap/replica.h"
+
+namespace mailpolicy {
+namespace {
+
+class CacheFileTest : public ::testing::Test {
+  protected:
+    CacheFileTest() {
+        char pattern[] = "/tmp/mailpolicy-cache.XXXXXX";
+        directory = ::mkdtemp(pattern);
+        path = directory + "/directory.cache";
+    }
+    ~CacheFileTest() override { std::filesystem::remove_all(directory); }
+
+    std::string read() const {
+        std::ifstream in(path, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    void write(const std::string& data) const {
+        std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
+    }
+    void expect_refused(const std::string& reason) const {
+        try {
+            load_cache(path);
+            ADD_FAILURE() << "accepted a bad cache file";
+        } catch (const std::runtime_error& error) {
+            EXPECT_EQ(std::string(error.what()), "cache file " + path + ": " + reason);
+        }
+    }
+
+    std::string directory;
+    std::string path;
+};
+
+CacheContent sample() {
+    CacheContent content;
+    content.cookie = "rid=000,csn=20261122043000.000000Z#000000#000#000000";
+    content.entries = parse_ldif(
+        "dn: uid=a,dc=test\nentryUUID: u-1\nmail: a@example.com\nmailPolicySendException: x\n"
+        "mailPolicySendException: y\ncn:: w4k=\n\ndn: cn=c,dc=test\nobjectClass: mailPolicyClass\n",
+        "sample");
+    return content;
+}
+
+TEST_F(CacheFileTest, RoundTrip) {
+    save_cache(path, sample());
+    CacheContent loaded = load_cache(path);
+    EXPECT_EQ(loaded.cookie, sample().cookie);
+    ASSERT_EQ(loaded.entries.size(), 2U);
+    EXPECT_EQ(loaded.entries[0].dn, "uid=a,dc=test");
+    EXPECT_EQ(loaded.entries[0].uuid, "u-1");
+    EXPECT_EQ(loaded.entries[0].attributes, sample().entries[0].attributes);
+    EXPECT_EQ(loaded.entries[1].first("objectclass"), "mailPolicyClass");
+    EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+}
+
+TEST_F(CacheFileTest, ReplicaSavesAndReloadsItsEntries) {
+    DirectoryConfig config;
+    SnapshotHolder holder;
+    Replica replica(config, holder);
+    replica.replace_all(sample().entries);
+    replica.save_cache(path, "cookie-1");
+
+    CacheContent loaded = load_cache(path);
+    EXPECT_EQ(loaded.cookie, "cookie-1");
+    Replica restored(config, holder);
+    restored.replace_all(loaded.entries);
+    restored.publish();
+    ASSERT_NE(holder.current()->account_by_address("a@example.com"), nullptr);
+    EXPECT_EQ(holder.current()->class_count(), 1U);
+}
+
+TEST_F(CacheFileTest, EmptyCacheRoundTrips) {
+    save_cache(path, CacheContent{});
+    EXPECT_TRUE(load_cache(path).entries.empty());
+}
+
+TEST_F(CacheFileTest, TruncatedFileIsRefused) {
+    save_cache(path, sample());
+    std::string data = read();
+    write(data.substr(0, data.size() - 5));
+    expect_refused("truncated or extended: expected " + std::to_string(data.size() - 32) +
+                   " bytes of data, found " + std::to_string(data.size() - 37));
+    write(data.substr(0, 10));
+    expect_refused("not a mailpolicyd cache file");
+}
+
+TEST_F(CacheFileTest, CorruptFileIsRefused) {
+    save_cache(path, sample());
+    std::string data = read();
+    data[data.size() - 3] ^= 0x20;
+    write(data);
+    expect_refused("checksum mismatch (corrupt)");
+    write("dn: uid=a,dc=test\nmail: a@example.com\n");
+    expect_refused("not a mailpolicyd cache file");
+}
+
+TEST_F(CacheFileTest, MissingFileAndUnwritableDirectoryNameTheFile) {
+    expect_refused("cannot open: No such file or directory");
+    EXPECT_THROW(save_cache("/nonexistent-dir/x.cache", sample()), std::runtime_error);
+    try {
+        save_cache("/nonexistent-dir/x.cache", sample());
+    } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find("/nonexistent-dir/x.cache.tmp"),
+                  std::string::npos);
+    }
+}
+
+}  // namespace
+}  // namespace mailpolicy
