@@ -1,13 +1,11 @@
-// Reading the command line and the INI file with Boost.Program_options. The command
-// line is stored first: store() never overwrites, so it wins over the file. Values are
-// kept as texts here and typed in config_values.cpp; defaults live in config_keys.cpp.
+// Reading the command line with Boost.Program_options and merging it over the INI file
+// (config_file.cpp): the command line wins. Values are kept as texts here and typed in
+// config_values.cpp; defaults live in config_keys.cpp.
 #include "module/config.h"
 
 #include <boost/program_options.hpp>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 
+#include "module/config_file.h"
 #include "module/config_keys.h"
 
 namespace mailpolicy {
@@ -33,27 +31,12 @@ po::options_description program_options() {
     return program;
 }
 
-// Stores the file's keys into `stored`; keys already there (from the command line) stay.
-void store_file(const std::string& path, bool must_exist, po::variables_map& stored) {
-    std::ifstream file(path);
-    if (!file) {
-        if (!must_exist && errno == ENOENT) return;
-        throw ConfigError("cannot read config file " + path + ": " + std::strerror(errno));
-    }
-    try {
-        po::store(po::parse_config_file(file, key_options(), false), stored);
-    } catch (const po::unknown_option& error) {
-        throw ConfigError("unknown key \"" + error.get_option_name() + "\" in " + path);
-    } catch (const po::error& error) {
-        throw ConfigError(path + ": " + error.what());
-    }
-}
-
-Config typed_config(const po::variables_map& stored) {
-    std::map<std::string, std::string, std::less<>> values;
+// The file's values with the command line's on top: the command line wins.
+Config typed_config(std::map<std::string, std::string, std::less<>> values,
+                    const po::variables_map& command_line) {
     for (const ConfigKey& key : config_keys()) {
         const std::string name(key.name);
-        if (stored.count(name)) values[name] = stored[name].as<std::string>();
+        if (command_line.count(name)) values[name] = command_line[name].as<std::string>();
     }
     return config_from_values(values);
 }
@@ -116,17 +99,15 @@ Startup load_startup(const std::vector<std::string>& arguments) {
     Startup startup;
     startup.command_line = parse_command_line(arguments, stored);
     if (startup.command_line.help || startup.command_line.version) return startup;
-    store_file(startup.command_line.config_file, startup.command_line.config_file_given, stored);
     po::notify(stored);
-    startup.config = typed_config(stored);
+    startup.config = typed_config(
+        read_config_file(startup.command_line.config_file, startup.command_line.config_file_given),
+        stored);
     return startup;
 }
 
 Config load_config_file(const std::string& path, bool must_exist) {
-    po::variables_map stored;
-    store_file(path, must_exist, stored);
-    po::notify(stored);
-    return typed_config(stored);
+    return config_from_values(read_config_file(path, must_exist));
 }
 
 std::string help_text() {

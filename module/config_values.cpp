@@ -158,8 +158,7 @@ DirectoryConfig directory_config(const Values& values) {
     directory.poll_interval =
         std::chrono::seconds(values.number("directory.poll-interval", 1, 86400));
     directory.cache_file = values.text("directory.cache-file");
-    if (!directory.cache_file.starts_with('/'))
-        values.bad("directory.cache-file", "an absolute path");
+    if (directory.cache_file.empty()) values.bad("directory.cache-file", "a file path");
     return directory;
 }
 
@@ -217,7 +216,7 @@ PolicyConfig policy_config(const Values& values) {
 AuditConfig audit_config(const Values& values) {
     AuditConfig audit;
     audit.store = values.text("audit.store");
-    const bool sqlite = audit.store.starts_with("sqlite:/");
+    const bool sqlite = audit.store.starts_with("sqlite:") && audit.store.size() > 7;
     const bool postgres = audit.store.starts_with("postgresql:");
     if (!sqlite && !postgres && audit.store != "none") {
         values.bad("audit.store", "sqlite:/path, postgresql:<conninfo> or none");

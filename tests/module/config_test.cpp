@@ -113,7 +113,8 @@ TEST_F(ConfigTest, MissingDefaultFileIsFineMissingExplicitFileIsNot) {
 
 TEST_F(ConfigTest, UnknownKeysAreRefused) {
     const auto path = write_file("[policy]\ndefault-sned-mode = denyAll\n");
-    EXPECT_EQ(error_for({"-c", path}), "unknown key \"policy.default-sned-mode\" in " + path);
+    EXPECT_EQ(error_for({"-c", path}),
+              "unknown key \"policy.default-sned-mode\" in " + path + ":2");
     EXPECT_EQ(error_for({"-c", path, "--policy.nope=1"}), "unknown option \"--policy.nope\"");
     EXPECT_EQ(error_for({"--directory.bind-password=secret"}),
               "unknown option \"--directory.bind-password\"");
@@ -165,6 +166,29 @@ TEST_F(ConfigTest, NonLoopbackHttpNeedsAToken) {
     EXPECT_EQ(error_for({"-c", path, "--listen.http-token-file=/etc/mailpolicyd/token"}), "");
     EXPECT_EQ(error_for({"-c", path, "--listen.http=[::1]:10046"}), "");
     EXPECT_EQ(error_for({"-c", path, "--listen.http="}), "");
+}
+
+TEST_F(ConfigTest, IniCommentsAsInTheSpecExample) {
+    const auto path = write_file(
+        "\xef\xbb\xbf; leading comment\n# another\n[listen]\n"
+        "policy = 127.0.0.1:10045        ; host:port or unix:/path\n"
+        "http =                          ; empty: off\n"
+        "[policy]\nsend-reject-text = Not permitted; ask #help  ; the text\n"
+        "[directory]\naccount-filter = (&(mail=*)(!(x=#1)))\n");
+    const Config config = load_startup({"-c", path}).config;
+    EXPECT_FALSE(config.listen.http);
+    EXPECT_EQ(config.policy.send_reject_text, "Not permitted; ask");
+    EXPECT_EQ(config.directory.account_filter, "(&(mail=*)(!(x=#1)))");
+}
+
+TEST_F(ConfigTest, FileSyntaxErrorsNameFileAndLine) {
+    auto path = write_file("[policy]\nenforcement audit\n");
+    EXPECT_EQ(error_for({"-c", path}), path + ":2: expected key = value");
+    path = write_file("enforcement = audit\n");
+    EXPECT_EQ(error_for({"-c", path}), path + ":1: key outside a [section]");
+    path = write_file("[policy]\nenforcement = audit\nenforcement = enforce\n");
+    EXPECT_EQ(error_for({"-c", path}),
+              "policy.enforcement is set twice in " + path + " (lines 2 and 3)");
 }
 
 TEST_F(ConfigTest, HelpListsEveryKeyWithItsDefault) {
