@@ -118,6 +118,10 @@ void AuditLog::State::deliver(const std::vector<AuditRecord>& batch) {
 bool AuditLog::State::write_back_spool() {
     while (spool.size() > 0) {
         const AuditSpool::Front front = spool.read_front(spool_chunk);
+        if (front.lines == 0) {  // the file went away under us: nothing left to write
+            spool.drop_front(front);
+            return true;
+        }
         try {
             store->write(front.records);
         } catch (const std::exception& error) {

@@ -1,6 +1,6 @@
 // PostgreSQL backend of AuditStore: one session, serialized by a mutex, opened on first
-// use and dropped after any error so the next call reconnects (libpq keeps no state
-// worth saving across a broken connection). Every error message is redacted.
+// use and reconnected in place once the server went away (a restart, an outage). The
+// daemon starts even while the database is down. Every error message is redacted.
 #include "module/audit_postgres.h"
 
 #include <Poco/Data/PostgreSQL/Connector.h>
@@ -38,9 +38,10 @@ std::vector<std::string> passwords_in(const std::string& conninfo) {
 
 // libpq waits forever for an unreachable host unless told otherwise.
 std::string with_connect_timeout(const std::string& conninfo) {
+    if (conninfo.find("connect_timeout") != std::string::npos) return conninfo;
     const bool is_uri = conninfo.rfind("postgres", 0) == 0;
-    if (is_uri || conninfo.find("connect_timeout") != std::string::npos) return conninfo;
-    return conninfo + " connect_timeout=10";
+    if (!is_uri) return conninfo + " connect_timeout=10";
+    return conninfo + (conninfo.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=10";
 }
 
 class PostgresAuditStore final : public AuditStore {

@@ -123,8 +123,11 @@ void check(const CommandResult& result, const std::string& what) {
 }  // namespace
 
 TestPostgres::TestPostgres() : bin_directory_(find_bin_directory()) {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "mailpolicy-pg-XXXXXX").string();
+    // As root the server runs as `postgres`, which must reach the directory: /tmp, not
+    // a TMPDIR that may sit under root's 0700 home.
+    const std::filesystem::path parent =
+        ::geteuid() == 0 ? std::filesystem::path("/tmp") : std::filesystem::temp_directory_path();
+    std::string pattern = (parent / "mailpolicy-pg-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
         throw std::runtime_error("mkdtemp: " + std::string(std::strerror(errno)));
     }
