@@ -21,13 +21,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t queue_capacity = 100'000;
-constexpr std::size_t batch_size = 500;
-constexpr std::size_t spool_chunk = 5'000;
-constexpr auto batch_interval = std::chrono::milliseconds(200);
-constexpr auto first_backoff = std::chrono::seconds(1);
-constexpr auto max_backoff = std::chrono::seconds(30);
-constexpr auto purge_interval = std::chrono::hours(1);
+constexpr std::size_t spool_chunk = 5'000;  // records per transaction when writing back
 
 Poco::Logger& logger() {
     return Poco::Logger::get("mailpolicyd.audit");
@@ -36,12 +30,20 @@ Poco::Logger& logger() {
 }  // namespace
 
 struct AuditLog::State {
-    State(std::unique_ptr<AuditStore> s, std::string spool_path, std::chrono::days r)
-        : store(std::move(s)), spool(std::move(spool_path)), retention(r) {}
+    State(std::unique_ptr<AuditStore> s, std::string spool_path, std::chrono::days r,
+          AuditLogLimits l)
+        : store(std::move(s)),
+          spool(std::move(spool_path)),
+          retention(r),
+          limits(l),
+          backoff(l.first_backoff) {
+        limits.batch_size = std::max<std::size_t>(limits.batch_size, 1);
+    }
 
     std::unique_ptr<AuditStore> store;
     AuditSpool spool;
     std::chrono::days retention;
+    AuditLogLimits limits;
 
     mutable std::mutex mutex;
     std::condition_variable wake;
@@ -53,7 +55,7 @@ struct AuditLog::State {
 
     // Writer-thread state.
     Clock::time_point retry_at{};
-    Clock::duration backoff = first_backoff;
+    Clock::duration backoff;
     bool store_down = false;
     Clock::time_point next_purge{};
 
@@ -70,10 +72,10 @@ struct AuditLog::State {
 std::vector<AuditRecord> AuditLog::State::take_batch(bool wait) {
     std::unique_lock lock(mutex);
     if (wait) {
-        wake.wait_for(lock, batch_interval,
-                      [this] { return stopping || queue.size() >= batch_size; });
+        wake.wait_for(lock, limits.batch_interval,
+                      [this] { return stopping || queue.size() >= limits.batch_size; });
     }
-    const std::size_t n = std::min(queue.size(), batch_size);
+    const std::size_t n = std::min(queue.size(), limits.batch_size);
     std::vector<AuditRecord> batch(std::make_move_iterator(queue.begin()),
                                    std::make_move_iterator(queue.begin() + static_cast<long>(n)));
     queue.erase(queue.begin(), queue.begin() + static_cast<long>(n));
@@ -107,7 +109,7 @@ void AuditLog::State::deliver(const std::vector<AuditRecord>& batch) {
         if (!batch.empty()) store->write(batch);
         if (store_down) logger().notice("audit store available again");
         store_down = false;
-        backoff = first_backoff;
+        backoff = limits.first_backoff;
     } catch (const std::exception& error) {
         store_failed(error);
         spool_or_report(batch);
@@ -144,7 +146,7 @@ void AuditLog::State::store_failed(const std::exception& error) {
     }
     store_down = true;
     retry_at = Clock::now() + backoff;
-    backoff = std::min<Clock::duration>(backoff * 2, max_backoff);
+    backoff = std::min<Clock::duration>(backoff * 2, limits.max_backoff);
 }
 
 void AuditLog::State::spool_or_report(const std::vector<AuditRecord>& batch) {
@@ -158,7 +160,7 @@ void AuditLog::State::spool_or_report(const std::vector<AuditRecord>& batch) {
 
 void AuditLog::State::purge_if_due() {
     if (retention.count() <= 0 || Clock::now() < next_purge) return;
-    next_purge = Clock::now() + purge_interval;
+    next_purge = Clock::now() + limits.purge_interval;
     try {
         const std::size_t purged =
             store->purge_before(std::chrono::system_clock::now() - retention);
@@ -169,8 +171,8 @@ void AuditLog::State::purge_if_due() {
 }
 
 AuditLog::AuditLog(std::unique_ptr<AuditStore> store, std::string spool_path,
-                   std::chrono::days retention)
-    : state_(std::make_unique<State>(std::move(store), std::move(spool_path), retention)) {}
+                   std::chrono::days retention, AuditLogLimits limits)
+    : state_(std::make_unique<State>(std::move(store), std::move(spool_path), retention, limits)) {}
 
 AuditLog::~AuditLog() {
     try {
@@ -223,13 +225,14 @@ void AuditLog::record(AuditRecord dirty) {
     {
         std::lock_guard lock(state.mutex);
         const bool writer_gone = state.stopping && !state.running;
-        if (!writer_gone && state.queue.size() < queue_capacity) {
+        if (!writer_gone && state.queue.size() < state.limits.queue_capacity) {
             state.queue.push_back(std::move(record));
-            if (state.queue.size() >= batch_size) state.wake.notify_one();
+            if (state.queue.size() >= state.limits.batch_size) state.wake.notify_one();
             return;
         }
     }
-    // Queue full, or no writer any more: the spool keeps it for the store.
+    // Queue full, or no writer any more: the spool keeps it for the store. Such a record
+    // may reach the store before older queued ones; its time field keeps the true order.
     state.spool_or_report({record});
 }
 

@@ -12,14 +12,24 @@
 
 namespace mailpolicy {
 
+// How the writer paces itself. The defaults suit a daemon; tests shrink them.
+struct AuditLogLimits {
+    std::size_t queue_capacity = 100'000;  // past this, record() appends to the spool itself
+    std::size_t batch_size = 500;          // records per store transaction
+    std::chrono::milliseconds batch_interval{200};   // longest wait for a batch to fill
+    std::chrono::milliseconds first_backoff{1'000};  // after a store failure; doubles
+    std::chrono::milliseconds max_backoff{30'000};
+    std::chrono::milliseconds purge_interval{3'600'000};  // retention purges after the first
+};
+
 class AuditLog {
   public:
     // `store` may be null ([audit] store = none): records then only go to the log.
     // `spool_path` is the file that keeps records the store could not take yet (its
     // directory must exist); a spool left by an earlier run is written back by start().
     // `retention` of zero days or less keeps records forever.
-    AuditLog(std::unique_ptr<AuditStore> store, std::string spool_path,
-             std::chrono::days retention);
+    AuditLog(std::unique_ptr<AuditStore> store, std::string spool_path, std::chrono::days retention,
+             AuditLogLimits limits = {});
     ~AuditLog();  // stops and flushes
 
     void start();

@@ -10,7 +10,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -65,6 +67,42 @@ class FakeStore : public AuditStore {
     std::mutex mutex;
     bool available = true;
     std::vector<AuditRecord> written;
+};
+
+// A store whose write() waits until the test opens the gate.
+class GateStore : public AuditStore {
+  public:
+    void write(const std::vector<AuditRecord>& records) override {
+        std::unique_lock lock(mutex_);
+        ++writers_waiting_;
+        changed_.notify_all();
+        changed_.wait(lock, [this] { return open_; });
+        --writers_waiting_;
+        for (const auto& record : records) written_.push_back(record.recipient);
+    }
+    std::vector<AuditRecord> query(const AuditQuery&) override { return {}; }
+    std::size_t purge_before(system_clock::time_point) override { return 0; }
+
+    bool writer_waiting() {
+        std::lock_guard lock(mutex_);
+        return writers_waiting_ > 0;
+    }
+    void open() {
+        std::lock_guard lock(mutex_);
+        open_ = true;
+        changed_.notify_all();
+    }
+    std::vector<std::string> written() {
+        std::lock_guard lock(mutex_);
+        return written_;
+    }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    int writers_waiting_ = 0;
+    bool open_ = false;
+    std::vector<std::string> written_;
 };
 
 AuditRecord record(std::string sender, std::string recipient, std::string action = "reject") {
@@ -225,6 +263,34 @@ TEST_F(AuditLogTest, RecordsReachTheStoreInOrder) {
     EXPECT_FALSE(std::filesystem::exists(spool()));
 }
 
+TEST_F(AuditLogTest, RecordNeverWaitsForAStuckStoreAndAFullQueueSpills) {
+    auto store = std::make_unique<GateStore>();
+    GateStore& gate = *store;
+    AuditLogLimits limits;
+    limits.queue_capacity = 10;
+    limits.batch_size = 5;
+    AuditLog log(std::move(store), spool(), std::chrono::days(90), limits);
+    log.start();
+    log.record(record("a@x.test", "0@y.test"));
+    ASSERT_TRUE(eventually([&] { return gate.writer_waiting(); }));
+
+    const auto started = std::chrono::steady_clock::now();
+    for (int i = 1; i <= 100; ++i) log.record(record("a@x.test", std::to_string(i) + "@y.test"));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+    EXPECT_EQ(lines_in(spool()), 90u);  // the queue holds 10, the rest spilled
+    EXPECT_EQ(log.pending(), 101u);     // 1 in the stuck write, 10 queued, 90 spooled
+
+    gate.open();
+    ASSERT_TRUE(eventually([&] { return log.pending() == 0; })) << log.pending();
+    auto written = gate.written();
+    std::sort(written.begin(), written.end());
+    std::vector<std::string> expected;
+    for (int i = 0; i <= 100; ++i) expected.push_back(std::to_string(i) + "@y.test");
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(written, expected);  // each exactly once
+    EXPECT_FALSE(std::filesystem::exists(spool()));
+}
+
 TEST_F(AuditLogTest, NothingIsLostAtStop) {
     AuditLog log(make_audit_store(database()), spool(), std::chrono::days(90));
     log.start();
@@ -350,6 +416,21 @@ TEST_F(AuditLogTest, RetentionPurgesOldRecordsAtStart) {
     log.start();
     ASSERT_TRUE(eventually([&] { return log.store()->query({}).size() == 1; }));
     EXPECT_EQ(log.store()->query({}).at(0).recipient, "recent@y.test");
+}
+
+TEST_F(AuditLogTest, RetentionPurgesAgainAfterThePurgeInterval) {
+    AuditLogLimits limits;
+    limits.purge_interval = 300ms;
+    AuditLog log(make_audit_store(database()), spool(), std::chrono::days(1), limits);
+    log.start();
+    std::this_thread::sleep_for(100ms);  // past the purge at start
+    AuditRecord old = record("a@x.test", "old@y.test");
+    old.time = system_clock::now() - std::chrono::days(2);
+    log.store()->write({old, record("a@x.test", "new@y.test")});
+    ASSERT_TRUE(eventually([&] { return log.store()->query({}).size() == 1; }));
+    EXPECT_EQ(log.store()->query({}).at(0).recipient, "new@y.test");
+    EXPECT_NE(capture_->all_text().find("purged 1 records"), std::string::npos)
+        << capture_->all_text();
 }
 
 TEST_F(AuditLogTest, PostgresPasswordNeverAppearsInErrorsOrLogs) {
