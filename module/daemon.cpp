@@ -51,6 +51,7 @@ class Daemon {
     Daemon(Startup startup, std::string http_token)
         : command_line_(std::move(startup.command_line)),
           config_(std::move(startup.config)),
+          running_log_(config_.log),
           http_token_(std::move(http_token)),
           live_policy_({config_.policy, config_.on_unavailable}) {}
 
@@ -68,6 +69,7 @@ class Daemon {
 
     CommandLine command_line_;
     Config config_;
+    LogConfig running_log_;  // config_.log with the level of the last reload
     std::string http_token_;
     SnapshotHolder holder_;
     Metrics metrics_;
@@ -155,7 +157,7 @@ void Daemon::reload() {
     } catch (const ConfigError& error) {
         logger().error("config reload failed, keeping the running config: %s",
                        std::string(error.what()));
-        reopen_logs(config_.log);
+        reopen_logs(running_log_);
         return;
     }
     live_policy_.replace({fresh.policy, fresh.on_unavailable});
@@ -179,10 +181,9 @@ void Daemon::reload() {
     if (fresh.log.target != config_.log.target || fresh.log.file != config_.log.file) {
         needs_restart("log.target");
     }
-    config_.policy = fresh.policy;
-    config_.on_unavailable = fresh.on_unavailable;
-    config_.log.level = fresh.log.level;
-    reopen_logs(config_.log);
+    // config_ stays as started (HTTP handlers may read it); the new level applies now.
+    running_log_.level = fresh.log.level;
+    reopen_logs(running_log_);
     logger().information("config reloaded from %s", command_line_.config_file);
 }
 

@@ -132,10 +132,20 @@ class PolicyServer::EventLoop {
         }
     }
 
+    // Logged at most once a second per loop, so a flood cannot flood the log too.
     void refuse(int fd) {
         server_.metrics_.count_refused_connection();
-        logger().warning("policy connection from %s refused: max-connections (%z) reached",
-                         peer_name(fd), server_.options_.max_connections);
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_refusal_log_ >= std::chrono::seconds(1)) {
+            logger().warning(
+                "policy connection from %s refused: max-connections (%z) reached (%z more "
+                "refused since the last such message)",
+                peer_name(fd), server_.options_.max_connections, refusals_not_logged_);
+            last_refusal_log_ = now;
+            refusals_not_logged_ = 0;
+        } else {
+            ++refusals_not_logged_;
+        }
         ::close(fd);
     }
 
@@ -250,6 +260,8 @@ class PolicyServer::EventLoop {
     int wake_fd_ = -1;
     int reserve_fd_ = -1;
     std::atomic<bool> stopping_{false};
+    std::chrono::steady_clock::time_point last_refusal_log_{};
+    std::size_t refusals_not_logged_ = 0;
     std::unordered_map<int, std::unique_ptr<Connection>> connections_;
     std::thread thread_;
 };
