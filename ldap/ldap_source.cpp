@@ -39,9 +39,12 @@ using std::chrono::milliseconds;
 constexpr milliseconds quiet_period(15);
 constexpr milliseconds publish_deadline(50);
 constexpr milliseconds idle_wait(1000);
-// The cache is rewritten when changes have settled, at most this often.
-constexpr milliseconds cache_settle(1000);
-constexpr milliseconds cache_interval(5000);
+// The cache is rewritten once changes have settled, at most this often, and at the latest
+// this long after the first unsaved change. Copying a large replica stalls the sync
+// thread (about a second per million entries), so it is kept out of bursts.
+constexpr milliseconds cache_settle(2000);
+constexpr milliseconds cache_interval(30000);
+constexpr milliseconds cache_staleness(300000);
 
 Poco::Logger& logger() {
     return Poco::Logger::get("mailpolicyd.ldap");
@@ -111,6 +114,7 @@ class LdapSource final : public DirectorySource {
     bool cache_dirty_ = false;
     Clock::time_point last_change_{};
     Clock::time_point last_save_{};
+    Clock::time_point dirty_since_{};
     std::uint64_t last_digest_ = 0;
     std::string last_logged_error_;
 };
@@ -214,7 +218,6 @@ void LdapSource::serve_syncrepl(LdapConnection& connection, Replica& replica) {
                          std::to_string(replica.entry_count()) + " entries after " +
                          std::to_string(took.count()) + " ms" +
                          (was_cache ? " (replacing the cache file's content)" : ""));
-    maybe_save_cache(replica, true);
     persist(session, replica);
 }
 
@@ -254,7 +257,8 @@ Clock::time_point LdapSource::next_wakeup(std::optional<Clock::time_point> first
     }
     if (cache_dirty_) {
         // Not sooner than 100 ms: the writer may still be busy with the previous save.
-        auto due = std::max(last_change_ + cache_settle, last_save_ + cache_interval);
+        auto due = std::min(std::max(last_change_ + cache_settle, last_save_ + cache_interval),
+                            dirty_since_ + cache_staleness);
         deadline = std::min(deadline, std::max(due, now + milliseconds(100)));
     }
     return deadline;
@@ -286,15 +290,17 @@ void LdapSource::serve_polling(LdapConnection& connection, Replica& replica) {
 void LdapSource::publish(Replica& replica) {
     replica.publish();
     published_ = true;
-    cache_dirty_ = true;
     last_change_ = Clock::now();
+    if (!cache_dirty_) dirty_since_ = last_change_;
+    cache_dirty_ = true;
 }
 
 void LdapSource::maybe_save_cache(Replica& replica, bool now) {
     if (!cache_saver_ || !cache_dirty_ || cache_saver_->busy()) return;
     auto current = Clock::now();
     bool settled = current - last_change_ >= cache_settle && current - last_save_ >= cache_interval;
-    if (!now && !settled) return;
+    bool stale = current - dirty_since_ >= cache_staleness;
+    if (!now && !settled && !stale) return;
     cache_saver_->save(CacheContent{replica.entries(), cookie_});
     cache_dirty_ = false;
     last_save_ = current;

@@ -171,7 +171,9 @@ TEST_F(LdapSourceTest, StartWithServerDownServesTheCacheFileThenResumes) {
     {
         auto first = start_source();
         ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(2)));
-        ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(config_.cache_file); }));
+        // Saved once the load has settled (2 s), off the sync thread.
+        ASSERT_TRUE(
+            wait_until([&] { return std::filesystem::exists(config_.cache_file); }, seconds(10)));
         first->stop();
     }
     slapd_.stop();
