@@ -183,6 +183,40 @@ std::variant<std::string, AddressError> to_a_labels(std::string_view domain) {
     return ascii_lowercase(owned.get());
 }
 
+// The common envelope address, parsed in one pass: printable ASCII, one '@', no quotes,
+// no literal, an ordinary domain. Anything else (including every error) returns nullopt
+// and goes the general way, which gives the same result or the reason.
+std::optional<Address> parse_plain(std::string_view body, std::string_view delimiters) {
+    std::size_t at = std::string_view::npos;
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        const char c = body[i];
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte <= ' ' || byte >= 0x7f || c == '"' || c == '\\') return std::nullopt;
+        if (c == '@') {
+            if (at != std::string_view::npos) return std::nullopt;
+            at = i;
+        }
+    }
+    if (at == std::string_view::npos || at == 0 || at + 1 == body.size()) return std::nullopt;
+    std::string_view local = body.substr(0, at);
+    std::string_view domain = body.substr(at + 1);
+    if (domain.back() == '.') domain.remove_suffix(1);
+    if (domain.empty() || domain.front() == '[') return std::nullopt;
+    const std::size_t delimiter =
+        delimiters.empty() ? std::string_view::npos : local.find_first_of(delimiters);
+    if (delimiter != std::string_view::npos && delimiter > 0) local = local.substr(0, delimiter);
+    if (local.size() > kMaxLocalLength) return std::nullopt;
+
+    Address address;
+    address.kind = Address::Kind::Mailbox;
+    address.local.resize(local.size());
+    for (std::size_t i = 0; i < local.size(); ++i) address.local[i] = ascii_lower(local[i]);
+    address.domain.resize(domain.size());
+    for (std::size_t i = 0; i < domain.size(); ++i) address.domain[i] = ascii_lower(domain[i]);
+    if (check_labels(address.domain)) return std::nullopt;
+    return address;
+}
+
 }  // namespace
 
 std::string Address::text() const {
@@ -211,9 +245,12 @@ std::variant<std::string, AddressError> normalize_domain(std::string_view domain
 std::variant<Address, AddressError> parse_address(std::string_view text,
                                                   std::string_view delimiters) {
     if (text.size() > kMaxInputLength) return error("address too long");
-    if (!is_valid_utf8(text)) return error("invalid UTF-8");
     auto unbracketed = strip_angle_brackets(text);
     if (auto* problem = std::get_if<AddressError>(&unbracketed)) return *problem;
+    if (auto plain = parse_plain(std::get<std::string_view>(unbracketed), delimiters)) {
+        return std::move(*plain);
+    }
+    if (!is_valid_utf8(text)) return error("invalid UTF-8");
     auto routed = strip_source_route(std::get<std::string_view>(unbracketed));
     if (auto* problem = std::get_if<AddressError>(&routed)) return *problem;
     const std::string_view body = std::get<std::string_view>(routed);

@@ -19,7 +19,7 @@ constexpr std::size_t kStackKeyLength = 256;
 template <typename Map>
 auto find_lowercase(const Map& map, std::string_view key) {
     if (key.size() <= kStackKeyLength) {
-        std::array<char, kStackKeyLength> buffer;
+        std::array<char, kStackKeyLength> buffer{};
         for (std::size_t i = 0; i < key.size(); ++i) buffer[i] = ascii_lower(key[i]);
         return map.find(std::string_view(buffer.data(), key.size()));
     }
@@ -30,12 +30,16 @@ bool lower_dn(std::string_view candidate, std::string_view holder) {
     return icompare_ascii(candidate, holder) < 0;
 }
 
-// Claims `key` for the entry; returns true when another entry already claimed it.
-template <typename Map, typename Entry>
-bool claim_lowest_dn(Map& index, std::string key, const Entry* entry) {
-    auto [position, inserted] = index.try_emplace(std::move(key), entry);
-    if (inserted || position->second == entry) return false;
-    if (lower_dn(entry->dn, position->second->dn)) position->second = entry;
+// Records `entry` as holding a key already claimed in `holder` (null when new);
+// returns true when another entry had claimed it. The lowest DN keeps it.
+template <typename Entry>
+bool claim_lowest_dn(const Entry*& holder, const Entry* entry) {
+    if (!holder) {
+        holder = entry;
+        return false;
+    }
+    if (holder == entry) return false;
+    if (lower_dn(entry->dn, holder->dn)) holder = entry;
     return true;
 }
 
@@ -58,11 +62,11 @@ std::size_t MemoryDirectory::add(Account account) {
     std::size_t conflicts = 0;
     for (std::string_view address : addresses) {
         if (address.empty()) continue;
-        if (claim_lowest_dn(by_address_, std::string(address), stored.get())) ++conflicts;
+        if (claim_lowest_dn(by_address_.claim(address), stored.get())) ++conflicts;
         ++account_domains_[std::string(domain_of(address))];
     }
     for (const std::string& login : stored->logins) {
-        claim_lowest_dn(by_login_, ascii_lowercase(login), stored.get());
+        claim_lowest_dn(by_login_.claim(ascii_lowercase(login)), stored.get());
     }
     address_conflicts_ += conflicts;
     return conflicts;
@@ -79,19 +83,17 @@ void MemoryDirectory::add(Domain domain) {
     if (domains_by_dn_.contains(ascii_lowercase(domain.dn))) return;
     auto stored = std::make_unique<Domain>(std::move(domain));
     for (const std::string& name : stored->names) {
-        claim_lowest_dn(domains_by_name_, ascii_lowercase(name), stored.get());
+        claim_lowest_dn(domains_by_name_[ascii_lowercase(name)], stored.get());
     }
     domains_by_dn_.insert_or_assign(ascii_lowercase(stored->dn), std::move(stored));
 }
 
 const Account* MemoryDirectory::account_by_address(std::string_view address) const {
-    const auto found = by_address_.find(address);
-    return found == by_address_.end() ? nullptr : found->second;
+    return by_address_.find(address);
 }
 
 const Account* MemoryDirectory::account_by_login(std::string_view login) const {
-    const auto found = by_login_.find(login);
-    if (found != by_login_.end()) return found->second;
+    if (const Account* account = by_login_.find(login)) return account;
     return account_by_address(login);
 }
 

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "modes/account_index.h"
 #include "modes/directory.h"
 
 namespace mailpolicy {
@@ -40,8 +41,8 @@ class MemoryDirectory final : public Directory {
     using Index = std::unordered_map<std::string, T, Hash, std::equal_to<>>;
 
     std::vector<std::unique_ptr<Account>> accounts_;
-    Index<const Account*> by_address_;
-    Index<const Account*> by_login_;
+    AccountIndex by_address_{AccountIndex::Keys::Addresses};
+    AccountIndex by_login_{AccountIndex::Keys::Logins};
     Index<std::unique_ptr<Domain>> domains_by_dn_;
     Index<const Domain*> domains_by_name_;
     Index<std::unique_ptr<PolicyClass>> classes_;  // key: lowercase DN

@@ -1,0 +1,233 @@
+// Engine::decide() throughput on a 1,000,000-account MemoryDirectory, single-threaded,
+// over a mix of local/outside senders and recipients with exception hits and misses;
+// plus memory per account with interned (shared) and with distinct exception lists.
+
+#include <benchmark/benchmark.h>
+#include <malloc.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "modes/decision.h"
+#include "modes/memory_directory.h"
+
+namespace mailpolicy {
+namespace {
+
+// MAILPOLICY_BENCH_ACCOUNTS overrides the size, to tell cache misses from computation.
+const std::size_t kAccounts = [] {
+    const char* text = std::getenv("MAILPOLICY_BENCH_ACCOUNTS");
+    return text ? std::strtoull(text, nullptr, 10) : std::size_t{1'000'000};
+}();
+constexpr std::size_t kDomains = 5;
+constexpr std::size_t kClasses = 3;
+constexpr std::size_t kPatternPool = 64;  // distinct exception lists when interned
+constexpr std::size_t kPatternsPerList = 10;
+constexpr std::size_t kMessages = 4096;
+
+std::size_t resident_bytes() {
+    std::ifstream statm("/proc/self/statm");
+    std::size_t pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::string domain_name(std::size_t index) {
+    return "example" + std::to_string(index) + ".com";
+}
+std::string class_dn(std::size_t index) {
+    return "cn=class" + std::to_string(index) + ",ou=classes,dc=example,dc=com";
+}
+
+PatternListPtr make_list(std::size_t seed) {
+    auto list = std::make_shared<PatternList>();
+    const std::string k = std::to_string(seed);
+    const std::string texts[kPatternsPerList] = {"*@partner" + k + ".com",
+                                                 "*.vendor" + k + ".org",
+                                                 "boss" + k + "@client" + k + ".net",
+                                                 "*@*.eu.partner" + k + ".com",
+                                                 "news?@list" + k + ".org",
+                                                 "sales-*@shop" + k + ".example",
+                                                 "supplier" + k + ".net",
+                                                 "*@bank" + k + ".test",
+                                                 "help*@support" + k + ".io",
+                                                 "user" + k + "@example0.com"};
+    for (const std::string& text : texts)
+        list->push_back(std::get<Pattern>(Pattern::compile(text)));
+    return list;
+}
+
+Account make_account(std::size_t i, const std::vector<PatternListPtr>& pool, bool distinct) {
+    Account account;
+    const std::string id = std::to_string(i);
+    const std::size_t domain = i % kDomains;
+    account.dn = "uid=user" + id + ",ou=people,dc=example" + std::to_string(domain) + ",dc=com";
+    account.primary = "user" + id + "@" + domain_name(domain);
+    if (i % 2 == 0)
+        account.aliases.push_back("u" + id + "@example" + std::to_string(domain) + ".net");
+    account.logins.push_back("user" + id);
+    if (i % 4 != 3) account.class_dn = class_dn(i % kClasses);
+    static constexpr Mode kModes[] = {Mode::AllowAll, Mode::LocalOnly, Mode::LocalAndSubdomains,
+                                      Mode::DenyAll};
+    account.settings.send.mode = kModes[i % 4];
+    account.settings.send.exceptions =
+        distinct ? make_list(i % kPatternPool) : pool[i % kPatternPool];
+    if (i % 3 == 0) {
+        account.settings.receive.mode = kModes[(i / 4) % 4];
+        account.settings.receive.exceptions =
+            distinct ? make_list((i + 7) % kPatternPool) : pool[(i + 7) % kPatternPool];
+    }
+    return account;
+}
+
+std::unique_ptr<MemoryDirectory> build_directory(bool distinct_lists) {
+    auto directory = std::make_unique<MemoryDirectory>();
+    std::vector<PatternListPtr> pool;
+    for (std::size_t k = 0; k < kPatternPool; ++k) pool.push_back(make_list(k));
+    for (std::size_t d = 0; d < kDomains; ++d) {
+        Domain domain;
+        domain.dn = "dc=example" + std::to_string(d) + ",dc=com";
+        domain.names = {domain_name(d), "example" + std::to_string(d) + ".net"};
+        if (d == 1) domain.settings.send.mode = Mode::LocalAndSubdomains;
+        if (d == 2) domain.settings.enforcement = Enforcement::Audit;
+        directory->add(std::move(domain));
+    }
+    for (std::size_t c = 0; c < kClasses; ++c) {
+        PolicyClass policy_class;
+        policy_class.dn = class_dn(c);
+        if (c == 0) policy_class.settings.receive.mode = Mode::LocalAndSubdomains;
+        if (c == 1) policy_class.settings.receive.exceptions = pool[c];
+        directory->add(std::move(policy_class));
+    }
+    for (std::size_t i = 0; i < kAccounts; ++i) {
+        directory->add(make_account(i, pool, distinct_lists));
+    }
+    return directory;
+}
+
+struct Workload {
+    std::unique_ptr<MemoryDirectory> directory;
+    double bytes_per_account = 0;
+    PolicyConfig config;
+    std::vector<Envelope> envelopes;
+    std::vector<std::string> recipients;
+};
+
+std::string random_local(std::mt19937_64& random) {
+    const std::size_t i = random() % kAccounts;
+    const std::size_t domain = i % kDomains;
+    switch (random() % 4) {
+        case 0:
+            return "User" + std::to_string(i) + "+tag@" + domain_name(domain);
+        case 1:
+            if (i % 2 == 0)
+                return "u" + std::to_string(i) + "@example" + std::to_string(domain) + ".net";
+            [[fallthrough]];
+        default:
+            return "user" + std::to_string(i) + "@" + domain_name(domain);
+    }
+}
+
+std::string random_outside(std::mt19937_64& random) {
+    const std::string k = std::to_string(random() % kPatternPool);
+    switch (random() % 6) {
+        case 0:
+            return "bob@partner" + k + ".com";  // exception hit
+        case 1:
+            return "x@mx.vendor" + k + ".org";  // exception hit
+        case 2:
+            return "someone@outside" + k + ".test";  // miss
+        case 3:
+            return "news1@list" + k + ".org";  // exception hit
+        case 4:
+            return "anna@sub.example" + k.substr(0, 1) + ".com";  // subdomain of a local one
+        default:
+            return "<carl@elsewhere" + k + ".example>";  // miss
+    }
+}
+
+Workload& workload() {
+    static Workload built = [] {
+        Workload w;
+        const std::size_t before = resident_bytes();
+        w.directory = build_directory(false);
+        w.bytes_per_account =
+            static_cast<double>(resident_bytes() - before) / static_cast<double>(kAccounts);
+        w.config.trusted_networks = {std::get<Network>(Network::parse("127.0.0.0/8"))};
+        std::mt19937_64 random(42);
+        for (std::size_t m = 0; m < kMessages; ++m) {
+            Envelope envelope;
+            const bool local_sender = random() % 10 < 8;
+            envelope.sender = local_sender ? random_local(random) : random_outside(random);
+            if (random() % 20 == 0) envelope.sender = "<>";
+            if (local_sender && random() % 3 == 0)
+                envelope.login = "user" + std::to_string(random() % kAccounts);
+            envelope.client = IpAddress::parse(random() % 2 ? "127.0.0.1" : "203.0.113.7");
+            w.envelopes.push_back(std::move(envelope));
+            w.recipients.push_back(random() % 2 ? random_local(random) : random_outside(random));
+        }
+        return w;
+    }();
+    return built;
+}
+
+void BM_Decide(benchmark::State& state) {
+    Workload& w = workload();
+    const Engine engine(*w.directory, w.config);
+    std::size_t index = 0, denied = 0;
+    for (auto _ : state) {
+        const Verdict verdict = engine.decide(w.envelopes[index], w.recipients[index]);
+        denied += verdict.outcome == Outcome::Denied;
+        benchmark::DoNotOptimize(verdict);
+        index = (index + 1) % kMessages;
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    state.counters["denied_share"] =
+        static_cast<double>(denied) / static_cast<double>(state.iterations());
+    state.counters["bytes_per_account"] = w.bytes_per_account;
+    state.counters["accounts"] = static_cast<double>(w.directory->account_count());
+}
+BENCHMARK(BM_Decide);
+
+// For comparison: one address lookup alone, the memory latency every decision pays.
+void BM_AccountLookup(benchmark::State& state) {
+    Workload& w = workload();
+    std::vector<std::string> keys;
+    std::mt19937_64 random(7);
+    for (std::size_t k = 0; k < kMessages; ++k) {
+        const std::size_t i = random() % kAccounts;
+        keys.push_back("user" + std::to_string(i) + "@" + domain_name(i % kDomains));
+    }
+    std::size_t index = 0;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(w.directory->account_by_address(keys[index]));
+        index = (index + 1) % kMessages;
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_AccountLookup);
+
+// One-shot: memory per account when every account carries its own exception lists.
+void BM_MemoryWithDistinctLists(benchmark::State& state) {
+    for (auto _ : state) {
+        malloc_trim(0);
+        const std::size_t before = resident_bytes();
+        auto directory = build_directory(true);
+        state.counters["bytes_per_account"] =
+            static_cast<double>(resident_bytes() - before) / static_cast<double>(kAccounts);
+        directory.reset();
+        malloc_trim(0);
+    }
+}
+BENCHMARK(BM_MemoryWithDistinctLists)->Iterations(1)->Repetitions(1)->Unit(benchmark::kSecond);
+
+}  // namespace
+}  // namespace mailpolicy
+
+BENCHMARK_MAIN();
