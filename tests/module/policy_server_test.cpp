@@ -79,8 +79,11 @@ std::string rcpt(const std::string& sender, const std::string& recipient,
 // A blocking client with a receive timeout, so a missing reply fails instead of hanging.
 class Client {
   public:
-    explicit Client(std::uint16_t port) {
+    explicit Client(std::uint16_t port, int receive_buffer = 0) {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        if (receive_buffer > 0) {
+            ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+        }
         timeval timeout{5, 0};
         ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
         sockaddr_in address{};
@@ -153,6 +156,7 @@ class PolicyServerTest : public ::testing::Test {
             options.listen = std::get<ListenAddress>(ListenAddress::parse("127.0.0.1:0"));
         }
         options.max_connections = max_connections;
+        options.max_pending_output = max_pending_output_;
         server_ = std::make_unique<PolicyServer>(
             options, [this](const PolicyRequest& r) { return service_->answer(r); }, metrics_);
         server_->start();
@@ -166,6 +170,7 @@ class PolicyServerTest : public ::testing::Test {
     std::unique_ptr<LivePolicy> live_;
     std::unique_ptr<PolicyService> service_;
     std::unique_ptr<PolicyServer> server_;
+    std::size_t max_pending_output_ = 256 * 1024;
     std::mutex audit_mutex_;
     std::vector<AuditRecord> audited_;
 };
@@ -318,6 +323,62 @@ TEST_F(PolicyServerTest, StopAnswersRequestsAlreadySentThenCloses) {
     server_->stop();
     EXPECT_EQ(client.reply(), "action=550 5.7.1 Sending to this recipient is not permitted\n\n");
     EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(PolicyServerTest, DefaultMaxConnectionsOf1024IsReachable) {
+    holder_.publish(example_snapshot());
+    start();
+    std::vector<std::unique_ptr<Client>> clients;
+    for (int i = 0; i < 1024; ++i) {
+        clients.push_back(std::make_unique<Client>(server_->port()));
+        ASSERT_TRUE(clients.back()->connected()) << i;
+    }
+    for (auto& client : clients) client->send(rcpt("alice@example.com", "a@example.com"));
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+        ASSERT_EQ(clients[i]->reply(), "action=DUNNO\n\n") << "client " << i;
+    }
+    Client extra(server_->port());
+    extra.send(rcpt("alice@example.com", "a@example.com"));
+    EXPECT_TRUE(extra.closed_by_server());
+}
+
+TEST_F(PolicyServerTest, ClientThatReadsLateGetsEveryReplyInOrder) {
+    holder_.publish(example_snapshot());
+    max_pending_output_ = 4096;  // with a small receive buffer, reading pauses early
+    start();
+    Client client(server_->port(), 4096);
+    constexpr int kRequests = 20000;
+    std::thread sender([&] {
+        for (int i = 0; i < kRequests; ++i) {
+            client.send(rcpt("alice@example.com", i % 2 ? "a@example.com" : "a@example.org"));
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    for (int i = 0; i < kRequests; ++i) {
+        const std::string expected =
+            i % 2 ? "action=DUNNO\n\n"
+                  : "action=550 5.7.1 Sending to this recipient is not permitted\n\n";
+        ASSERT_EQ(client.reply(), expected) << "reply " << i;
+    }
+    sender.join();
+}
+
+TEST_F(PolicyServerTest, ListensOnIpv6Loopback) {
+    holder_.publish(example_snapshot());
+    start(1024, {}, std::get<ListenAddress>(ListenAddress::parse("[::1]:0")));
+    const int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
+    sockaddr_in6 address{};
+    address.sin6_family = AF_INET6;
+    address.sin6_port = htons(server_->port());
+    address.sin6_addr = in6addr_loopback;
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    const std::string request = rcpt("alice@example.com", "a@example.org");
+    ASSERT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+    char buffer[256];
+    const ssize_t received = ::recv(fd, buffer, sizeof buffer, 0);
+    ::close(fd);
+    EXPECT_EQ(std::string(buffer, static_cast<std::size_t>(std::max<ssize_t>(received, 0))),
+              "action=550 5.7.1 Sending to this recipient is not permitted\n\n");
 }
 
 TEST_F(PolicyServerTest, ListensOnAUnixSocket) {
