@@ -105,8 +105,10 @@ class Values {
 
 ListenAddress listen_address(const Values& values, std::string_view key, bool unix_allowed) {
     auto parsed = ListenAddress::parse(values.text(key));
-    if (auto* error = std::get_if<std::string>(&parsed))
-        values.bad(key, "host:port (" + *error + ")");
+    if (auto* error = std::get_if<std::string>(&parsed)) {
+        const std::string expected = unix_allowed ? "host:port or unix:/path" : "host:port";
+        values.bad(key, expected + " (" + *error + ")");
+    }
     auto address = std::get<ListenAddress>(parsed);
     if (address.kind == ListenAddress::Kind::Unix && !unix_allowed) values.bad(key, "host:port");
     return address;
