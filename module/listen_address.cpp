@@ -41,7 +41,7 @@ std::variant<ListenAddress, std::string> ListenAddress::parse(std::string_view t
         return address;
     }
     const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) return std::string("expected host:port or unix:/path");
+    if (colon == std::string_view::npos) return std::string("no :port");
     std::string_view host = text.substr(0, colon);
     if (host.starts_with('[') && host.ends_with(']')) {
         host = host.substr(1, host.size() - 2);

@@ -17,7 +17,7 @@ struct ListenAddress {
     std::uint16_t port = 0;
     std::string path;  // for Unix
 
-    // Error text on failure, e.g. "expected host:port or unix:/path".
+    // Error text on failure, e.g. "no :port".
     static std::variant<ListenAddress, std::string> parse(std::string_view text);
     // True for 127.0.0.0/8, ::1 and Unix sockets (reachable only from this host).
     bool is_loopback() const;
