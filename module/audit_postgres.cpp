@@ -36,6 +36,21 @@ std::vector<std::string> passwords_in(const std::string& conninfo) {
     return found;
 }
 
+// libpq's messages span lines ("\n\tIs the server running…"); log lines must not.
+std::string one_line(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        const bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+        if (!space) {
+            out += c;
+        } else if (!out.empty() && out.back() != ' ') {
+            out += ' ';
+        }
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
+}
+
 // libpq waits forever for an unreachable host unless told otherwise.
 std::string with_connect_timeout(const std::string& conninfo) {
     if (conninfo.find("connect_timeout") != std::string::npos) return conninfo;
@@ -123,9 +138,8 @@ class PostgresAuditStore final : public AuditStore {
     void probe() const {
         PGconn* connection = PQconnectdb(with_connect_timeout(conninfo_).c_str());
         const bool ok = connection != nullptr && PQstatus(connection) == CONNECTION_OK;
-        std::string error = connection ? PQerrorMessage(connection) : "out of memory";
+        const std::string error = connection ? PQerrorMessage(connection) : "out of memory";
         PQfinish(connection);
-        while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
         if (!ok) throw std::runtime_error(error);
     }
 
@@ -148,7 +162,7 @@ class PostgresAuditStore final : public AuditStore {
 
     [[noreturn]] void fail(const char* what, const std::exception& error) const {
         const auto* poco = dynamic_cast<const Poco::Exception*>(&error);
-        const std::string detail = poco ? poco->displayText() : error.what();
+        const std::string detail = one_line(poco ? poco->displayText() : error.what());
         throw std::runtime_error(redact_conninfo("audit store: cannot " + std::string(what) +
                                                      " PostgreSQL (" + conninfo_ + "): " + detail,
                                                  conninfo_));
