@@ -213,5 +213,13 @@ TEST_F(PostfixTest, LdapChangeReachesTheNextSmtpSessionWithinASecond) {
         << after.transcript;
 }
 
+TEST_F(PostfixTest, MailIsDeferredNotAcceptedWhileTheDaemonIsDown) {
+    ASSERT_EQ(daemon_->stop(), 0) << daemon_->output();
+    // check_policy_service { …, default_action=DEFER_IF_PERMIT }: try again later.
+    auto session = postfix_->send("alice@example.com", {"anyone@elsewhere.example"});
+    EXPECT_EQ(session.rcpt_code("anyone@elsewhere.example"), 450) << session.transcript;
+    EXPECT_FALSE(session.message_accepted()) << session.transcript;
+}
+
 }  // namespace
 }  // namespace mailpolicy::test
