@@ -80,6 +80,7 @@ class LdapSource final : public DirectorySource {
     };
 
     void run();
+    void serve_once(Replica& replica);
     void connect_and_serve(Replica& replica);
     void serve_syncrepl(LdapConnection& connection, Replica& replica);
     void persist(SyncSession& session, Replica& replica);
@@ -175,7 +176,7 @@ void LdapSource::run() {
     Replica replica(config_, holder_);
     while (!stopping_) {
         try {
-            connect_and_serve(replica);
+            serve_once(replica);
         } catch (const LdapError& error) {
             if (stopping_) break;
             handle_failure(error, replica);
@@ -190,6 +191,17 @@ void LdapSource::run() {
         }
     }
     cache_saver_.reset();  // finishes a save in progress
+}
+
+void LdapSource::serve_once(Replica& replica) {
+    try {
+        connect_and_serve(replica);
+    } catch (const LdapError&) {
+        throw;
+    } catch (const std::exception& problem) {
+        // Anything else (memory, a replica error) is reported and retried like a refusal.
+        throw LdapError(LDAP_OTHER, "directory " + config_.source + ": " + problem.what());
+    }
 }
 
 void LdapSource::connect_and_serve(Replica& replica) {
@@ -303,7 +315,11 @@ void LdapSource::maybe_save_cache(Replica& replica, bool now) {
     if (!now && !settled && !stale) return;
     cache_saver_->save(CacheContent{replica.entries(), cookie_});
     cache_dirty_ = false;
-    last_save_ = current;
+    last_save_ = Clock::now();
+    logger().debug(
+        "copied " + std::to_string(replica.entry_count()) + " entries for the cache in " +
+        std::to_string(std::chrono::duration_cast<milliseconds>(last_save_ - current).count()) +
+        " ms");
 }
 
 void LdapSource::handle_failure(const LdapError& error, Replica& replica) {

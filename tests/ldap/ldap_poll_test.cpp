@@ -2,9 +2,6 @@
 // to polling against a slapd without the syncprov overlay.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "ldap/ldap_source.h"
 #include "tests/ldap/ldap_test_helpers.h"
 
@@ -13,20 +10,6 @@ namespace {
 
 using namespace mailpolicy::test;
 using std::chrono::seconds;
-
-// Restarts `slapd` with its configuration minus the syncprov overlay.
-void remove_syncprov(TestSlapd& slapd) {
-    slapd.stop();
-    std::string path = slapd.directory() + "/slapd.conf";
-    std::ifstream in(path);
-    std::string line, kept;
-    while (std::getline(in, line)) {
-        if (line.find("syncprov") == std::string::npos) kept += line + "\n";
-    }
-    in.close();
-    std::ofstream(path, std::ios::trunc) << kept;
-    slapd.start();
-}
 
 TEST(LdapPollTest, PollModeSeesAChangeAfterThePollInterval) {
     TestSlapd slapd;
@@ -68,7 +51,7 @@ TEST(LdapPollTest, UnchangedDirectoryIsNotRepublished) {
 TEST(LdapPollTest, AutoFallsBackToPollingWithoutSyncprov) {
     TestSlapd slapd;
     slapd.add_ldif(sample_directory_ldif());
-    remove_syncprov(slapd);
+    restart_without_config_lines(slapd, "syncprov");
     DirectoryConfig config = reader_config(slapd);
     config.sync = DirectoryConfig::Sync::Auto;
     config.poll_interval = seconds(1);
@@ -84,7 +67,7 @@ TEST(LdapPollTest, AutoFallsBackToPollingWithoutSyncprov) {
 
 TEST(LdapPollTest, SyncreplModeReportsAServerWithoutSyncprov) {
     TestSlapd slapd;
-    remove_syncprov(slapd);
+    restart_without_config_lines(slapd, "syncprov");
     DirectoryConfig config = reader_config(slapd);
     config.sync = DirectoryConfig::Sync::Syncrepl;
     SnapshotHolder holder;

@@ -143,6 +143,34 @@ TEST_F(LdapSourceTest, ChangesAndDeletesMadeWhileCutOffAreSeenAfterReconnect) {
     EXPECT_TRUE(wait_for_state(*source, "syncrepl"));
 }
 
+TEST_F(LdapSourceTest, DeletesWhileCutOffReachUsThroughThePresentPhase) {
+    // Without a session log the server cannot list what was deleted since our cookie;
+    // it names what is still present instead, and the rest must go.
+    restart_without_config_lines(slapd_, "syncprov-sessionlog");
+    CuttableProxy proxy(slapd_.port());
+    config_.source = proxy.url();
+    auto source = start_source();
+    ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(2)));
+    ASSERT_TRUE(wait_for_state(*source, "syncrepl"));
+
+    proxy.cut();
+    ASSERT_TRUE(wait_for_state(*source, "disconnected")) << describe(holder_, *source);
+    slapd_.delete_dn(account_dn("bob"));
+    slapd_.delete_dn("cn=contractors,dc=example,dc=test");
+    slapd_.add_ldif(account_ldif("frank", "denyAll"));
+
+    proxy.restore();
+    EXPECT_TRUE(wait_for_snapshot(
+        holder_,
+        [](const Snapshot& s) {
+            return s.account_by_address("bob@example.com") == nullptr && s.class_count() == 0 &&
+                   s.account_by_address("frank@example.com") != nullptr &&
+                   s.account_by_address("alice@example.com") != nullptr && s.domain_count() == 1;
+        },
+        seconds(15)))
+        << describe(holder_, *source);
+}
+
 TEST_F(LdapSourceTest, ServerRestartKeepsTheSnapshotThenConverges) {
     auto source = start_source();
     ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(2)));

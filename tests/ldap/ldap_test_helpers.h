@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -61,6 +62,22 @@ inline DirectoryConfig reader_config(const TestSlapd& slapd) {
     config.bind_password_file = slapd.reader_password_file();
     config.cache_file.clear();
     return config;
+}
+
+// Restarts `slapd` with every slapd.conf line containing `needle` removed (e.g.
+// "syncprov" for a server without the overlay, "syncprov-sessionlog" for one that must
+// answer a resuming consumer with a present phase).
+inline void restart_without_config_lines(TestSlapd& slapd, const std::string& needle) {
+    slapd.stop();
+    std::string path = slapd.directory() + "/slapd.conf";
+    std::ifstream in(path);
+    std::string line, kept;
+    while (std::getline(in, line)) {
+        if (line.find(needle) == std::string::npos) kept += line + "\n";
+    }
+    in.close();
+    std::ofstream(path, std::ios::trunc) << kept;
+    slapd.start();
 }
 
 inline bool wait_until(const std::function<bool()>& condition,
