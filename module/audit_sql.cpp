@@ -40,22 +40,35 @@ std::string lowercase(std::string text) {
     return text;
 }
 
-std::string insert_sql(const AuditSqlDialect& dialect) {
+// Rows per INSERT: one round trip for many records, and 14 * 50 parameters stay under
+// SQLite's oldest limit of 999.
+constexpr std::size_t rows_per_insert = 50;
+
+std::string insert_sql(const AuditSqlDialect& dialect, std::size_t rows) {
     Placeholders marker(dialect);
-    std::string values;
-    for (int i = 0; i < 14; ++i) values += (i == 0 ? "" : ", ") + marker.next();
-    return std::string("INSERT INTO violations (") + columns + ") VALUES (" + values + ")";
+    std::string sql = std::string("INSERT INTO violations (") + columns + ") VALUES ";
+    for (std::size_t row = 0; row < rows; ++row) {
+        sql += row == 0 ? "(" : ", (";
+        for (int i = 0; i < 14; ++i) sql += (i == 0 ? "" : ", ") + marker.next();
+        sql += ")";
+    }
+    return sql;
 }
 
-void insert_one(Poco::Data::Session& session, const std::string& sql, const AuditRecord& dirty) {
+void bind_record(Statement& statement, const AuditRecord& dirty) {
     // One byte that is not UTF-8 would make PostgreSQL refuse this batch forever.
     const AuditRecord r = with_clean_text(dirty);
-    const Poco::Int64 time = to_unix_milliseconds(r.time);
-    const int reply_code = r.reply_code;
+    statement, bind(Poco::Int64{to_unix_milliseconds(r.time)}), bind(r.path), bind(r.direction),
+        bind(r.action), bind(r.sender), bind(r.recipient), bind(r.login), bind(r.client_address),
+        bind(r.account), bind(r.rule), bind(r.reply_code), bind(r.reply_status), bind(r.reply_text),
+        bind(r.instance);
+}
+
+void insert_rows(Poco::Data::Session& session, const AuditSqlDialect& dialect,
+                 const AuditRecord* first, std::size_t rows) {
     Statement statement(session);
-    statement << sql, bind(time), bind(r.path), bind(r.direction), bind(r.action), bind(r.sender),
-        bind(r.recipient), bind(r.login), bind(r.client_address), bind(r.account), bind(r.rule),
-        bind(reply_code), bind(r.reply_status), bind(r.reply_text), bind(r.instance);
+    statement << insert_sql(dialect, rows);
+    for (std::size_t row = 0; row < rows; ++row) bind_record(statement, first[row]);
     statement.execute();
 }
 
@@ -109,10 +122,12 @@ void create_audit_schema(Poco::Data::Session& session, const AuditSqlDialect& di
 void insert_audit_records(Poco::Data::Session& session, const AuditSqlDialect& dialect,
                           const std::vector<AuditRecord>& records) {
     if (records.empty()) return;
-    const std::string sql = insert_sql(dialect);
     session.begin();
     try {
-        for (const AuditRecord& record : records) insert_one(session, sql, record);
+        for (std::size_t done = 0; done < records.size(); done += rows_per_insert) {
+            insert_rows(session, dialect, records.data() + done,
+                        std::min(rows_per_insert, records.size() - done));
+        }
         session.commit();
     } catch (...) {
         try {

@@ -154,13 +154,18 @@ TEST_F(AuditPostgresTest, PurgeDeletesOnlyOlderRecords) {
 
 TEST_F(AuditPostgresTest, ABatchIsAllOrNothing) {
     store_->write({record(1000, "a@x.test", "1@y.test")});
-    // The second record of the batch breaks a constraint: the first must not stay.
-    server_->psql("ALTER TABLE violations ADD CONSTRAINT no_three CHECK (time <> 3000)");
-    const std::vector<AuditRecord> batch{record(2000, "a@x.test", "2@y.test"),
-                                         record(3000, "a@x.test", "3@y.test")};
+    // Record 110 of 120 breaks a constraint: none of the batch may stay, not even the
+    // rows that went to the server in earlier statements.
+    server_->psql("ALTER TABLE violations ADD CONSTRAINT not_2110 CHECK (time <> 2110)");
+    std::vector<AuditRecord> batch;
+    for (int i = 0; i < 120; ++i) batch.push_back(record(2000 + i, "a@x.test", "b@y.test"));
     EXPECT_THROW(store_->write(batch), std::runtime_error);
     EXPECT_EQ(count_in_table(), "1\n");
     EXPECT_EQ(store_->query({}).size(), 1u);
+    // The session is still usable afterwards.
+    batch.resize(100);
+    store_->write(batch);
+    EXPECT_EQ(count_in_table(), "101\n");
 }
 
 TEST_F(AuditPostgresTest, ReconnectsAfterTheServerRestarts) {

@@ -1,5 +1,6 @@
 // The SQLite audit store as an admin sees it through queries: every field comes back
 // as written (times to the millisecond), filters, newest first, limits and purges.
+#include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -159,6 +160,26 @@ TEST_F(AuditSqliteTest, RecordsSurviveReopeningTheDatabase) {
     EXPECT_EQ(store_->query({}).size(), 1u);
     EXPECT_TRUE(std::filesystem::exists(database() + "-wal") ||
                 std::filesystem::exists(database()));
+}
+
+TEST_F(AuditSqliteTest, ABatchIsAllOrNothing) {
+    store_->write({record(1000, "a@x.test", "1@y.test")});
+    {
+        // Record 110 of 120 is refused: none of the batch may stay.
+        Poco::Data::Session admin("SQLite", database());
+        admin << "CREATE TRIGGER refuse BEFORE INSERT ON violations WHEN NEW.time = 2110 "
+                 "BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            Poco::Data::Keywords::now;
+    }
+    std::vector<AuditRecord> batch;
+    for (int i = 0; i < 120; ++i) batch.push_back(record(2000 + i, "a@x.test", "b@y.test"));
+    EXPECT_THROW(store_->write(batch), std::runtime_error);
+    EXPECT_EQ(store_->query({}).size(), 1u);
+    batch.resize(100);
+    store_->write(batch);
+    AuditQuery all;
+    all.limit = 1000;
+    EXPECT_EQ(store_->query(all).size(), 101u);
 }
 
 TEST_F(AuditSqliteTest, LimitIsCappedAtTenThousand) {
