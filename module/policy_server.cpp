@@ -183,8 +183,15 @@ class PolicyServer::EventLoop {
 
     void take(Connection& connection, std::string_view bytes) {
         auto result = connection.parser.feed(bytes);
-        for (const PolicyRequest& request : result.requests) {
-            connection.output += server_.handler_(request);
+        try {
+            for (const PolicyRequest& request : result.requests) {
+                connection.output += server_.handler_(request);
+            }
+        } catch (const std::exception& error) {
+            logger().error("policy request from %s failed: %s; closing the connection",
+                           connection.peer, std::string(error.what()));
+            connection.closing = true;
+            return;
         }
         if (result.error) {
             logger().warning("malformed policy request from %s: %s; closing the connection",

@@ -3,17 +3,45 @@
 // restrictions still run. No data yet means the unavailable reply.
 #include "module/policy_service.h"
 
+#include <Poco/Logger.h>
+
 #include <chrono>
 
 namespace mailpolicy {
 
+namespace {
+
+Poco::Logger& logger() {
+    return Poco::Logger::get("mailpolicyd.smtp");
+}
+
+}  // namespace
+
 std::string PolicyService::answer(const PolicyRequest& request) const {
     if (!request.is_rcpt()) return dunno_reply();
     const auto settings = policy_.current();
+    try {
+        std::string reply = decide(request, *settings);
+        if (logger().debug()) {
+            logger().debug("sender=<%s> recipient=<%s> login=%s client=%s: %s", request.sender,
+                           request.recipient, request.sasl_username, request.client_address,
+                           reply.substr(0, reply.size() - 2));
+        }
+        return reply;
+    } catch (const std::exception& error) {
+        // A fault here must cost one tempfail, not the connection or the loop thread.
+        logger().error("policy decision for recipient <%s> failed: %s", request.recipient,
+                       std::string(error.what()));
+        return unavailable_reply(settings->on_unavailable);
+    }
+}
+
+std::string PolicyService::decide(const PolicyRequest& request,
+                                  const PolicySettingsInForce& settings) const {
     const auto snapshot = holder_.current();
     if (!snapshot) {
         metrics_.count_unavailable(SubmissionPath::Smtp);
-        return unavailable_reply(settings->on_unavailable);
+        return unavailable_reply(settings.on_unavailable);
     }
     Envelope envelope;
     envelope.sender = request.sender;
@@ -22,7 +50,7 @@ std::string PolicyService::answer(const PolicyRequest& request) const {
     envelope.path = SubmissionPath::Smtp;
 
     const auto started = std::chrono::steady_clock::now();
-    const Verdict verdict = Engine(*snapshot, settings->policy).decide(envelope, request.recipient);
+    const Verdict verdict = Engine(*snapshot, settings.policy).decide(envelope, request.recipient);
     metrics_.count_decision(SubmissionPath::Smtp, verdict,
                             std::chrono::steady_clock::now() - started);
 

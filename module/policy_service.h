@@ -27,6 +27,7 @@ class PolicyService {
     std::string answer(const PolicyRequest& request) const;
 
   private:
+    std::string decide(const PolicyRequest& request, const PolicySettingsInForce& settings) const;
     void record(const PolicyRequest& request, const Verdict& verdict) const;
 
     const SnapshotHolder& holder_;
