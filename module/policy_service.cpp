@@ -11,8 +11,10 @@ namespace mailpolicy {
 
 namespace {
 
+// Looked up once: Logger::get takes a global lock, and this runs for every request.
 Poco::Logger& logger() {
-    return Poco::Logger::get("mailpolicyd.smtp");
+    static Poco::Logger& instance = Poco::Logger::get("mailpolicyd.smtp");
+    return instance;
 }
 
 }  // namespace
