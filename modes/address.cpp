@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <idn2.h>
 
+#include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 
@@ -124,13 +126,18 @@ std::string unescape_quoted(std::string_view quoted) {
     return content;
 }
 
+// Where the extension starts: the first byte of `local` that is one of `delimiters`.
+// (A single delimiter, the usual case, is one memchr rather than one per byte.)
+std::size_t find_delimiter(std::string_view local, std::string_view delimiters) {
+    if (delimiters.size() == 1) return local.find(delimiters.front());
+    return delimiters.empty() ? std::string_view::npos : local.find_first_of(delimiters);
+}
+
 // Lowercased local part without extension, quoted only where the content needs it.
 std::string normalize_local(const SplitAddress& split, std::string_view delimiters) {
     std::string local = split.quoted ? unescape_quoted(split.local) : std::string(split.local);
-    if (!delimiters.empty()) {
-        const std::size_t delimiter = local.find_first_of(delimiters);
-        if (delimiter != std::string::npos && delimiter > 0) local.resize(delimiter);
-    }
+    const std::size_t delimiter = find_delimiter(local, delimiters);
+    if (delimiter != std::string::npos && delimiter > 0) local.resize(delimiter);
     ascii_lowercase_in_place(local);
     if (split.quoted && !is_dot_string(local)) return quote_local(local);
     return local;
@@ -183,37 +190,78 @@ std::variant<std::string, AddressError> to_a_labels(std::string_view domain) {
     return ascii_lowercase(owned.get());
 }
 
+// Byte classes for the one-pass parse of plain addresses.
+enum PlainClass : std::uint8_t { kRefused, kLowercase, kUppercase, kDot, kOtherAtext };
+
+constexpr std::array<std::uint8_t, 256> kPlainClasses = [] {
+    std::array<std::uint8_t, 256> classes{};
+    for (int c = '!'; c <= '~'; ++c) classes[c] = kOtherAtext;
+    for (int c = 'a'; c <= 'z'; ++c) classes[c] = kLowercase;
+    for (int c = '0'; c <= '9'; ++c) classes[c] = kLowercase;
+    classes['-'] = classes['_'] = kLowercase;
+    for (int c = 'A'; c <= 'Z'; ++c) classes[c] = kUppercase;
+    classes['.'] = kDot;
+    classes['"'] = classes['\\'] = classes['@'] = classes['['] = kRefused;
+    return classes;
+}();
+
+std::uint8_t plain_class(char c) {
+    return kPlainClasses[static_cast<unsigned char>(c)];
+}
+
+// Lowercases printable ASCII without quotes, backslashes or '@'; false otherwise.
+bool lower_plain_local(std::string_view in, std::string& out) {
+    out.resize(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        const std::uint8_t byte_class = plain_class(in[i]);
+        if (byte_class == kRefused) return false;
+        out[i] = byte_class == kUppercase ? static_cast<char>(in[i] + 32) : in[i];
+    }
+    return true;
+}
+
+// Lowercases an ordinary domain (letters, digits, '-', '_'; labels 1-63; at most 255).
+bool lower_plain_domain(std::string_view in, std::string& out) {
+    if (in.size() > kMaxDomainLength) return false;
+    out.resize(in.size());
+    std::size_t label_length = 0;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        const std::uint8_t byte_class = plain_class(in[i]);
+        if (byte_class == kDot) {
+            if (label_length == 0 || label_length > kMaxLabelLength) return false;
+            label_length = 0;
+        } else if (byte_class == kLowercase || byte_class == kUppercase) {
+            ++label_length;
+        } else {
+            return false;
+        }
+        out[i] = byte_class == kUppercase ? static_cast<char>(in[i] + 32) : in[i];
+    }
+    return label_length > 0 && label_length <= kMaxLabelLength;
+}
+
 // The common envelope address, parsed in one pass: printable ASCII, one '@', no quotes,
 // no literal, an ordinary domain. Anything else (including every error) returns nullopt
 // and goes the general way, which gives the same result or the reason.
 std::optional<Address> parse_plain(std::string_view body, std::string_view delimiters) {
-    std::size_t at = std::string_view::npos;
-    for (std::size_t i = 0; i < body.size(); ++i) {
-        const char c = body[i];
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte <= ' ' || byte >= 0x7f || c == '"' || c == '\\') return std::nullopt;
-        if (c == '@') {
-            if (at != std::string_view::npos) return std::nullopt;
-            at = i;
-        }
-    }
+    const std::size_t at = body.find('@');
     if (at == std::string_view::npos || at == 0 || at + 1 == body.size()) return std::nullopt;
     std::string_view local = body.substr(0, at);
     std::string_view domain = body.substr(at + 1);
     if (domain.back() == '.') domain.remove_suffix(1);
-    if (domain.empty() || domain.front() == '[') return std::nullopt;
-    const std::size_t delimiter =
-        delimiters.empty() ? std::string_view::npos : local.find_first_of(delimiters);
-    if (delimiter != std::string_view::npos && delimiter > 0) local = local.substr(0, delimiter);
+    const std::size_t delimiter = find_delimiter(local, delimiters);
+    if (delimiter != std::string_view::npos && delimiter > 0) {
+        // The extension is dropped, but it must still be plain for this path.
+        for (char c : local.substr(delimiter)) {
+            if (plain_class(c) == kRefused) return std::nullopt;
+        }
+        local = local.substr(0, delimiter);
+    }
     if (local.size() > kMaxLocalLength) return std::nullopt;
-
     Address address;
     address.kind = Address::Kind::Mailbox;
-    address.local.resize(local.size());
-    for (std::size_t i = 0; i < local.size(); ++i) address.local[i] = ascii_lower(local[i]);
-    address.domain.resize(domain.size());
-    for (std::size_t i = 0; i < domain.size(); ++i) address.domain[i] = ascii_lower(domain[i]);
-    if (check_labels(address.domain)) return std::nullopt;
+    if (!lower_plain_local(local, address.local)) return std::nullopt;
+    if (!lower_plain_domain(domain, address.domain)) return std::nullopt;
     return address;
 }
 

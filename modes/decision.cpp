@@ -4,6 +4,7 @@
 
 #include "modes/decision.h"
 
+#include <algorithm>
 #include <array>
 
 #include "modes/direction_check.h"
@@ -20,20 +21,38 @@ constexpr std::string_view kNoPolicyRule =
 struct ParsedAddress {
     bool valid = false;
     Address address;
-    std::string text;  // Address::text(), kept so holders can borrow it
+    std::string_view text;  // Address::text(), kept here so holders can borrow it
 
     ParsedAddress(std::string_view raw, std::string_view delimiters) {
         auto parsed = parse_address(raw, delimiters);
         if (auto* address_ptr = std::get_if<Address>(&parsed)) {
             valid = true;
             address = std::move(*address_ptr);
-            text = address.text();
+            keep_text();
         }
     }
     ParsedAddress(const ParsedAddress&) = delete;  // holders borrow `text`
     ParsedAddress& operator=(const ParsedAddress&) = delete;
 
     bool is_null() const { return valid && address.is_null(); }
+
+  private:
+    // Addresses fit the buffer (local 64 + domain 255); literals may not.
+    void keep_text() {
+        if (address.is_null()) return;
+        const std::size_t length = address.local.size() + 1 + address.domain.size();
+        if (length > buffer_.size()) {
+            overflow_ = address.text();
+            text = overflow_;
+            return;
+        }
+        char* out = std::copy(address.local.begin(), address.local.end(), buffer_.data());
+        *out++ = '@';
+        std::copy(address.domain.begin(), address.domain.end(), out);
+        text = std::string_view(buffer_.data(), length);
+    }
+    std::array<char, 384> buffer_;
+    std::string overflow_;
 };
 
 std::string_view domain_of(std::string_view address) {

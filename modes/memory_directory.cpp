@@ -5,26 +5,12 @@
 #include "modes/memory_directory.h"
 
 #include <algorithm>
-#include <array>
 
 #include "modes/text.h"
 
 namespace mailpolicy {
 
 namespace {
-
-// DNs and names fit here in practice; longer ones are lowercased on the heap instead.
-constexpr std::size_t kStackKeyLength = 256;
-
-template <typename Map>
-auto find_lowercase(const Map& map, std::string_view key) {
-    if (key.size() <= kStackKeyLength) {
-        std::array<char, kStackKeyLength> buffer{};
-        for (std::size_t i = 0; i < key.size(); ++i) buffer[i] = ascii_lower(key[i]);
-        return map.find(std::string_view(buffer.data(), key.size()));
-    }
-    return map.find(ascii_lowercase(key));
-}
 
 bool lower_dn(std::string_view candidate, std::string_view holder) {
     return icompare_ascii(candidate, holder) < 0;
@@ -72,8 +58,24 @@ std::size_t MemoryDirectory::add(Account account) {
     return conflicts;
 }
 
+std::size_t MemoryDirectory::CaseInsensitiveHash::operator()(std::string_view text) const {
+    // FNV-1a over the length and the first lowercased bytes: class DNs differ early (their
+    // cn) and are few, and equality settles the rest.
+    std::uint64_t hash = 14695981039346656037ull ^ text.size();
+    for (char c : text.substr(0, 24)) {
+        hash ^= static_cast<unsigned char>(ascii_lower(c));
+        hash *= 1099511628211ull;
+    }
+    return static_cast<std::size_t>(hash);
+}
+
+bool MemoryDirectory::CaseInsensitiveEqual::operator()(std::string_view a,
+                                                       std::string_view b) const {
+    return a == b || iequals_ascii(a, b);
+}
+
 void MemoryDirectory::add(PolicyClass policy_class) {
-    std::string key = ascii_lowercase(policy_class.dn);
+    std::string key = policy_class.dn;
     classes_.insert_or_assign(std::move(key),
                               std::make_unique<PolicyClass>(std::move(policy_class)));
 }
@@ -83,7 +85,9 @@ void MemoryDirectory::add(Domain domain) {
     if (domains_by_dn_.contains(ascii_lowercase(domain.dn))) return;
     auto stored = std::make_unique<Domain>(std::move(domain));
     for (const std::string& name : stored->names) {
-        claim_lowest_dn(domains_by_name_[ascii_lowercase(name)], stored.get());
+        std::string key = ascii_lowercase(name);
+        account_domains_.try_emplace(key, 0);  // hosted even without accounts
+        claim_lowest_dn(domains_by_name_[std::move(key)], stored.get());
     }
     domains_by_dn_.insert_or_assign(ascii_lowercase(stored->dn), std::move(stored));
 }
@@ -103,12 +107,12 @@ const Domain* MemoryDirectory::domain_by_name(std::string_view name) const {
 }
 
 const PolicyClass* MemoryDirectory::class_by_dn(std::string_view dn) const {
-    const auto found = find_lowercase(classes_, dn);
+    const auto found = classes_.find(dn);
     return found == classes_.end() ? nullptr : found->second.get();
 }
 
 bool MemoryDirectory::hosts_domain(std::string_view domain) const {
-    return domains_by_name_.contains(domain) || account_domains_.contains(domain);
+    return account_domains_.contains(domain);
 }
 
 }  // namespace mailpolicy

@@ -39,14 +39,27 @@ class MemoryDirectory final : public Directory {
     };
     template <typename T>
     using Index = std::unordered_map<std::string, T, Hash, std::equal_to<>>;
+    // DNs compare case-insensitively; hashing and comparing that way avoids a lowercase
+    // copy on every class lookup.
+    struct CaseInsensitiveHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view text) const;
+    };
+    struct CaseInsensitiveEqual {
+        using is_transparent = void;
+        bool operator()(std::string_view a, std::string_view b) const;
+    };
 
     std::vector<std::unique_ptr<Account>> accounts_;
     AccountIndex by_address_{AccountIndex::Keys::Addresses};
     AccountIndex by_login_{AccountIndex::Keys::Logins};
     Index<std::unique_ptr<Domain>> domains_by_dn_;
     Index<const Domain*> domains_by_name_;
-    Index<std::unique_ptr<PolicyClass>> classes_;  // key: lowercase DN
-    Index<std::size_t> account_domains_;           // domain -> number of addresses in it
+    std::unordered_map<std::string, std::unique_ptr<PolicyClass>, CaseInsensitiveHash,
+                       CaseInsensitiveEqual>
+        classes_;  // key: DN, compared case-insensitively
+    // Every hosted domain -> number of account addresses in it (0: named by an entry only).
+    Index<std::size_t> account_domains_;
     std::size_t address_conflicts_ = 0;
 };
 

@@ -16,6 +16,11 @@ bool has_wildcard(std::string_view text) {
     return text.find_first_of("*?") != std::string_view::npos;
 }
 
+std::size_t next_character_length(std::string_view text, std::size_t position) {
+    if (static_cast<unsigned char>(text[position]) < 0x80) return 1;
+    return utf8_sequence_length(text, position);
+}
+
 // Glob match of `pattern` ('*' any run, '?' one UTF-8 character) against `subject`.
 // When a literal fails, only the most recent '*' is extended by one character: earlier
 // stars never need revisiting, because the later star can absorb whatever they would.
@@ -27,14 +32,14 @@ bool glob_matches(std::string_view pattern, std::string_view subject) {
             star = p++;
             resume = s;
         } else if (p < pattern.size() && pattern[p] == '?') {
-            s += utf8_sequence_length(subject, s);
+            s += next_character_length(subject, s);
             ++p;
         } else if (p < pattern.size() && pattern[p] == subject[s]) {
             ++p;
             ++s;
         } else if (star != std::string_view::npos) {
             p = star + 1;
-            resume += utf8_sequence_length(subject, resume);
+            resume += next_character_length(subject, resume);
             s = resume;
         } else {
             return false;
@@ -42,12 +47,6 @@ bool glob_matches(std::string_view pattern, std::string_view subject) {
     }
     while (p < pattern.size() && pattern[p] == '*') ++p;
     return p == pattern.size();
-}
-
-bool side_matches(std::string_view pattern, bool wildcard, std::string_view subject) {
-    if (!wildcard) return pattern == subject;
-    if (pattern == "*") return true;
-    return glob_matches(pattern, subject);
 }
 
 // Lowercase, one trailing dot stripped, wildcard-free non-ASCII labels as A-labels.
@@ -73,8 +72,12 @@ std::optional<std::string> normalize_domain_pattern(std::string_view domain,
     }
 }
 
+// Far longer than any address (320 octets); keeps the work per match bounded.
+constexpr std::size_t kMaxPatternLength = 1024;
+
 std::optional<std::string> syntax_problem(std::string_view text) {
     if (text.empty()) return "empty pattern";
+    if (text.size() > kMaxPatternLength) return "pattern too long";
     if (!is_valid_utf8(text)) return "invalid UTF-8 in pattern";
     for (char c : text) {
         if (is_ascii_space(c)) return "whitespace inside pattern";
@@ -104,20 +107,47 @@ std::variant<Pattern, std::string> Pattern::compile(std::string_view text) {
     if (!pattern.domain_only_) {
         pattern.normalized_ = ascii_lowercase(local) + "@";
         pattern.at_position_ = local.size();
-        pattern.local_has_wildcard_ = has_wildcard(local);
     }
     if (auto problem = normalize_domain_pattern(domain, pattern.normalized_)) return *problem;
-    pattern.domain_has_wildcard_ = has_wildcard(domain);
+    const std::string_view normalized = pattern.normalized_;
+    if (!pattern.domain_only_) {
+        pattern.local_ = describe_side(normalized.substr(0, pattern.at_position_));
+        pattern.domain_ = describe_side(normalized.substr(pattern.at_position_ + 1));
+    } else {
+        pattern.domain_ = describe_side(normalized);
+    }
     return pattern;
+}
+
+Pattern::Side Pattern::describe_side(std::string_view side) {
+    const std::size_t first = side.find_first_of("*?");
+    if (first == std::string_view::npos) return Side{};
+    const std::size_t last = side.find_last_of("*?");
+    return Side{true, static_cast<std::uint16_t>(first),
+                static_cast<std::uint16_t>(side.size() - last - 1)};
+}
+
+bool Pattern::side_matches(std::string_view pattern, const Side& side, std::string_view subject) {
+    if (!side.wildcard) return pattern == subject;
+    if (subject.size() < side.literal_prefix + side.literal_suffix) return false;
+    if (pattern.substr(0, side.literal_prefix) != subject.substr(0, side.literal_prefix)) {
+        return false;
+    }
+    const std::size_t suffix = side.literal_suffix;
+    if (pattern.substr(pattern.size() - suffix) != subject.substr(subject.size() - suffix)) {
+        return false;
+    }
+    if (pattern == "*") return true;
+    return glob_matches(pattern, subject);
 }
 
 bool Pattern::matches(const Address& address) const {
     if (address.is_null()) return false;
     const std::string_view normalized = normalized_;
     const std::string_view domain = domain_only_ ? normalized : normalized.substr(at_position_ + 1);
-    if (!side_matches(domain, domain_has_wildcard_, address.domain)) return false;
+    if (!side_matches(domain, domain_, address.domain)) return false;
     if (domain_only_) return true;
-    return side_matches(normalized.substr(0, at_position_), local_has_wildcard_, address.local);
+    return side_matches(normalized.substr(0, at_position_), local_, address.local);
 }
 
 }  // namespace mailpolicy

@@ -3,6 +3,7 @@
 // with no backtracking blow-up. Invalid patterns are refused with a reason.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,14 +26,23 @@ class Pattern {
     bool domain_only() const { return domain_only_; }
 
   private:
+    // What is known about one side (local part or domain) of the pattern, so most
+    // non-matching addresses are refused by two short comparisons.
+    struct Side {
+        bool wildcard = false;
+        std::uint16_t literal_prefix = 0;  // bytes before the first wildcard
+        std::uint16_t literal_suffix = 0;  // bytes after the last wildcard
+    };
+    static Side describe_side(std::string_view side);
+    static bool side_matches(std::string_view pattern, const Side& side, std::string_view subject);
+
     std::string text_;
     std::string normalized_;  // lowercase, A-label domain
     bool domain_only_ = false;
     // Where the local-part pattern ends in normalized_ (the '@'); 0 when domain-only.
     std::size_t at_position_ = 0;
-    // Wildcard-free sides compare by equality, the common case on the hot path.
-    bool local_has_wildcard_ = false;
-    bool domain_has_wildcard_ = false;
+    Side local_;
+    Side domain_;
 };
 
 // An exception list: shared between entries that carry the same values.

@@ -52,6 +52,10 @@ EffectivePolicy resolve_policy(const PolicyHolder& holder, const Directory& dire
 }
 
 std::string sanitize_reply_text(std::string_view text) {
+    // Most texts are plain printable ASCII: copy them as they are.
+    bool plain = true;
+    for (char c : text) plain &= c >= ' ' && c <= '~';
+    if (plain) return std::string(text);
     std::string clean;
     clean.reserve(text.size());
     for (std::size_t position = 0; position < text.size();) {
