@@ -4,6 +4,7 @@
 #include "module/config.h"
 
 #include <boost/program_options.hpp>
+#include <filesystem>
 
 #include "module/config_file.h"
 #include "module/config_keys.h"
@@ -78,7 +79,9 @@ CommandLine parse_command_line(const std::vector<std::string>& arguments,
     CommandLine command_line;
     command_line.arguments = arguments;
     if (stored.count("config")) {
-        command_line.config_file = stored["config"].as<std::string>();
+        // Absolute, so a reload still finds it after --daemon changed to "/".
+        command_line.config_file =
+            std::filesystem::absolute(stored["config"].as<std::string>()).lexically_normal();
         command_line.config_file_given = true;
     }
     command_line.daemon = stored.count("daemon") > 0;
@@ -104,6 +107,14 @@ Startup load_startup(const std::vector<std::string>& arguments) {
         read_config_file(startup.command_line.config_file, startup.command_line.config_file_given),
         stored);
     return startup;
+}
+
+Config reload_config(const CommandLine& command_line) {
+    po::variables_map stored;
+    parse_command_line(command_line.arguments, stored);
+    po::notify(stored);
+    return typed_config(read_config_file(command_line.config_file, command_line.config_file_given),
+                        stored);
 }
 
 Config load_config_file(const std::string& path, bool must_exist) {

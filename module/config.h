@@ -79,8 +79,8 @@ class ConfigError : public std::runtime_error {
 
 // mailpolicyd's own command line besides the config keys.
 struct CommandLine {
-    std::string config_file = kDefaultConfigFile;
-    bool config_file_given = false;  // -c: then a missing file is an error
+    std::string config_file = kDefaultConfigFile;  // made absolute when given
+    bool config_file_given = false;                // -c: then a missing file is an error
     bool daemon = false;
     std::string pidfile;
     bool help = false;
@@ -97,6 +97,10 @@ struct Startup {
 // the command line overrides the file. `arguments` excludes the program name.
 // Throws ConfigError. With --help or --version the config file is not read.
 Startup load_startup(const std::vector<std::string>& arguments);
+
+// Reads the config again as load_startup did (SIGHUP), from the same (absolute) file
+// path whatever the current directory is now. Throws ConfigError.
+Config reload_config(const CommandLine& command_line);
 
 // Reads a config file alone (other programs). A missing file is an error only when
 // `must_exist`; then the defaults apply. Throws ConfigError.

@@ -153,7 +153,7 @@ void Daemon::serve(const sigset_t& signals) {
 void Daemon::reload() {
     Config fresh;
     try {
-        fresh = load_startup(command_line_.arguments).config;
+        fresh = reload_config(command_line_);
     } catch (const ConfigError& error) {
         logger().error("config reload failed, keeping the running config: %s",
                        std::string(error.what()));

@@ -191,6 +191,20 @@ TEST_F(ConfigTest, FileSyntaxErrorsNameFileAndLine) {
               "policy.enforcement is set twice in " + path + " (lines 2 and 3)");
 }
 
+TEST_F(ConfigTest, ReloadReadsTheSameFileFromAnotherDirectory) {
+    write_file("[policy]\ndefault-send-mode = denyAll\n");
+    const auto previous = std::filesystem::current_path();
+    std::filesystem::current_path(directory_);
+    const Startup startup = load_startup({"-c", "mailpolicyd.conf", "--policy.enforcement=audit"});
+    std::filesystem::current_path("/");
+    write_file("[policy]\ndefault-send-mode = localOnly\nenforcement = enforce\n");
+    const Config reloaded = reload_config(startup.command_line);
+    std::filesystem::current_path(previous);
+    EXPECT_EQ(startup.command_line.config_file, (directory_ / "mailpolicyd.conf").string());
+    EXPECT_EQ(reloaded.policy.default_send_mode, Mode::LocalOnly);
+    EXPECT_EQ(reloaded.policy.enforcement, Enforcement::Audit);  // the command line still wins
+}
+
 TEST_F(ConfigTest, HelpListsEveryKeyWithItsDefault) {
     const Startup startup = load_startup({"--help"});
     EXPECT_TRUE(startup.command_line.help);
