@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -50,6 +51,7 @@ struct Connection {
     std::string output;
     std::uint32_t events = 0;  // what epoll currently watches
     bool closing = false;      // close once the output is written
+    std::chrono::steady_clock::time_point last_request;
 };
 
 }  // namespace
@@ -91,11 +93,33 @@ class PolicyServer::EventLoop {
 
     void run() {
         epoll_event events[128];
+        const auto sweep_every = std::clamp<std::chrono::milliseconds>(
+            server_.options_.idle_timeout / 4, std::chrono::milliseconds(10),
+            std::chrono::milliseconds(60'000));
+        auto next_sweep = std::chrono::steady_clock::now() + sweep_every;
         while (!stopping_.load()) {
-            const int count = ::epoll_wait(epoll_fd_, events, 128, -1);
+            const int count =
+                ::epoll_wait(epoll_fd_, events, 128, static_cast<int>(sweep_every.count()));
             for (int i = 0; i < count && !stopping_.load(); ++i) dispatch(events[i]);
+            if (std::chrono::steady_clock::now() >= next_sweep) {
+                close_idle_connections();
+                next_sweep = std::chrono::steady_clock::now() + sweep_every;
+            }
         }
         drain();
+    }
+
+    // Postfix closes its own idle connections after minutes; one silent for far longer is
+    // a peer that vanished without a FIN and would hold its slot forever.
+    void close_idle_connections() {
+        const auto cutoff = std::chrono::steady_clock::now() - server_.options_.idle_timeout;
+        std::erase_if(connections_, [&](auto& entry) {
+            if (entry.second->last_request >= cutoff) return false;
+            logger().information("policy connection from %s closed after being idle",
+                                 entry.second->peer);
+            close_now(*entry.second, false);
+            return true;
+        });
     }
 
     void dispatch(const epoll_event& event) {
@@ -126,6 +150,7 @@ class PolicyServer::EventLoop {
             connection->fd = fd;
             connection->peer = peer_name(fd);
             connection->events = EPOLLIN;
+            connection->last_request = std::chrono::steady_clock::now();
             watch(fd, EPOLLIN, EPOLL_CTL_ADD);
             connections_.emplace(fd, std::move(connection));
             server_.metrics_.connection_opened();
@@ -182,6 +207,7 @@ class PolicyServer::EventLoop {
     }
 
     void take(Connection& connection, std::string_view bytes) {
+        connection.last_request = std::chrono::steady_clock::now();
         auto result = connection.parser.feed(bytes);
         try {
             for (const PolicyRequest& request : result.requests) {

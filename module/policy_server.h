@@ -25,6 +25,9 @@ struct PolicyServerOptions {
     unsigned event_loops = 2;
     // A client that sends requests but does not read its replies is paused past this.
     std::size_t max_pending_output = 256 * 1024;
+    // A connection that sends nothing for this long is closed (Postfix's own idle limit
+    // is 300 s, so only vanished peers get here).
+    std::chrono::milliseconds idle_timeout{std::chrono::minutes(30)};
     // How long stop() waits for replies to requests already received to be written.
     std::chrono::milliseconds drain_timeout{2000};
 };

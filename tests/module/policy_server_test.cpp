@@ -157,6 +157,7 @@ class PolicyServerTest : public ::testing::Test {
         }
         options.max_connections = max_connections;
         options.max_pending_output = max_pending_output_;
+        options.idle_timeout = idle_timeout_;
         server_ = std::make_unique<PolicyServer>(
             options, [this](const PolicyRequest& r) { return service_->answer(r); }, metrics_);
         server_->start();
@@ -171,6 +172,7 @@ class PolicyServerTest : public ::testing::Test {
     std::unique_ptr<PolicyService> service_;
     std::unique_ptr<PolicyServer> server_;
     std::size_t max_pending_output_ = 256 * 1024;
+    std::chrono::milliseconds idle_timeout_{std::chrono::minutes(30)};
     std::mutex audit_mutex_;
     std::vector<AuditRecord> audited_;
 };
@@ -379,6 +381,22 @@ TEST_F(PolicyServerTest, ListensOnIpv6Loopback) {
     ::close(fd);
     EXPECT_EQ(std::string(buffer, static_cast<std::size_t>(std::max<ssize_t>(received, 0))),
               "action=550 5.7.1 Sending to this recipient is not permitted\n\n");
+}
+
+TEST_F(PolicyServerTest, SilentConnectionsAreClosedAfterTheIdleTimeout) {
+    holder_.publish(example_snapshot());
+    idle_timeout_ = std::chrono::milliseconds(300);
+    start();
+    Client silent(server_->port());
+    Client busy(server_->port());
+    for (int i = 0; i < 10; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(60));
+        busy.send(rcpt("alice@example.com", "a@example.com"));
+        ASSERT_EQ(busy.reply(), "action=DUNNO\n\n");
+    }
+    EXPECT_TRUE(silent.closed_by_server());
+    busy.send(rcpt("alice@example.com", "a@example.com"));
+    EXPECT_EQ(busy.reply(), "action=DUNNO\n\n");
 }
 
 TEST_F(PolicyServerTest, ListensOnAUnixSocket) {
