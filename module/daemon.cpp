@@ -65,6 +65,7 @@ class Daemon {
     void start_audit();
     void start_http();
     void reload();
+    void reload_token(const Config& fresh);
     void announce_snapshot(std::shared_ptr<const Snapshot>& announced);
 
     CommandLine command_line_;
@@ -182,9 +183,22 @@ void Daemon::reload() {
         needs_restart("log.target");
     }
     // config_ stays as started (HTTP handlers may read it); the new level applies now.
+    reload_token(fresh);
     running_log_.level = fresh.log.level;
     reopen_logs(running_log_);
     logger().information("config reloaded from %s", command_line_.config_file);
+}
+
+// A rotated token takes effect at once; a token file that became unreadable keeps the
+// old token (and says so) rather than opening /v1/ or locking every client out.
+void Daemon::reload_token(const Config& fresh) {
+    const auto& path = config_.listen.http_token_file;
+    if (!http_server_ || path.empty() || fresh.listen.http_token_file != path) return;
+    try {
+        http_server_->set_token(read_secret_file(path, "listen.http-token-file"));
+    } catch (const std::exception& error) {
+        logger().error("keeping the HTTP token in use: %s", std::string(error.what()));
+    }
 }
 
 void Daemon::stop() {

@@ -37,15 +37,16 @@ bool authorized(const Poco::Net::HTTPServerRequest& request, const std::string& 
 
 class RoutingHandler final : public Poco::Net::HTTPRequestHandler {
   public:
-    RoutingHandler(std::shared_ptr<const HttpRouter> router, const std::string& token)
-        : router_(std::move(router)), token_(token) {}
+    RoutingHandler(std::shared_ptr<const HttpRouter> router,
+                   std::shared_ptr<const std::string> token)
+        : router_(std::move(router)), token_(std::move(token)) {}
 
     void handleRequest(Poco::Net::HTTPServerRequest& request,
                        Poco::Net::HTTPServerResponse& response) override {
         try {
             const Poco::URI uri(request.getURI());
             HttpExchange exchange{request, response, uri.getPath(), {}, uri.getRawQuery()};
-            if (exchange.path.starts_with("/v1/") && !authorized(request, token_)) {
+            if (exchange.path.starts_with("/v1/") && !authorized(request, *token_)) {
                 response.set("WWW-Authenticate", "Bearer");
                 return send_error(response, 401, "missing or wrong bearer token");
             }
@@ -61,21 +62,22 @@ class RoutingHandler final : public Poco::Net::HTTPRequestHandler {
 
   private:
     std::shared_ptr<const HttpRouter> router_;
-    const std::string& token_;
+    std::shared_ptr<const std::string> token_;
 };
 
 class RoutingFactory final : public Poco::Net::HTTPRequestHandlerFactory {
   public:
-    RoutingFactory(std::shared_ptr<const HttpRouter> router, std::string token)
-        : router_(std::move(router)), token_(std::move(token)) {}
+    RoutingFactory(std::shared_ptr<const HttpRouter> router,
+                   const std::atomic<std::shared_ptr<const std::string>>& token)
+        : router_(std::move(router)), token_(token) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(
         const Poco::Net::HTTPServerRequest&) override {
-        return new RoutingHandler(router_, token_);
+        return new RoutingHandler(router_, token_.load());
     }
 
   private:
     std::shared_ptr<const HttpRouter> router_;
-    std::string token_;
+    const std::atomic<std::shared_ptr<const std::string>>& token_;
 };
 
 }  // namespace
@@ -161,7 +163,13 @@ struct HttpServer::State {
 };
 
 HttpServer::HttpServer(HttpServerOptions options, std::shared_ptr<const HttpRouter> router)
-    : options_(std::move(options)), router_(std::move(router)) {}
+    : options_(std::move(options)),
+      router_(std::move(router)),
+      token_(std::make_shared<const std::string>(options_.token)) {}
+
+void HttpServer::set_token(std::string token) {
+    token_.store(std::make_shared<const std::string>(std::move(token)));
+}
 
 HttpServer::~HttpServer() {
     stop();
@@ -188,7 +196,7 @@ void HttpServer::start() {
     state_ = std::make_unique<State>();
     state_->pool = std::make_unique<Poco::ThreadPool>(2, options_.threads);
     state_->server = std::make_unique<Poco::Net::HTTPServer>(
-        Poco::makeShared<RoutingFactory>(router_, options_.token), *state_->pool, socket, params);
+        Poco::makeShared<RoutingFactory>(router_, token_), *state_->pool, socket, params);
     state_->server->start();
 }
 

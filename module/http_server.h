@@ -7,6 +7,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -78,11 +79,15 @@ class HttpServer {
     void start();
     void stop();
     std::uint16_t port() const { return port_; }
+    // Replaces the bearer token (SIGHUP re-reads the token file); requests already
+    // being handled keep the token they started with.
+    void set_token(std::string token);
 
   private:
     struct State;
     HttpServerOptions options_;
     std::shared_ptr<const HttpRouter> router_;
+    std::atomic<std::shared_ptr<const std::string>> token_;
     std::unique_ptr<State> state_;
     std::uint16_t port_ = 0;
 };

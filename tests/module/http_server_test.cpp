@@ -180,6 +180,14 @@ TEST_F(HttpServerTest, TokenIsRequiredOnV1Only) {
     EXPECT_EQ(get("/metrics").status, 200);
 }
 
+TEST_F(HttpServerTest, ReplacedTokenTakesEffect) {
+    start("old-token");
+    EXPECT_EQ(get("/v1/echo", "Bearer old-token").status, 200);
+    server_->set_token("new-token");
+    EXPECT_EQ(get("/v1/echo", "Bearer old-token").status, 401);
+    EXPECT_EQ(get("/v1/echo", "Bearer new-token").status, 200);
+}
+
 TEST_F(HttpServerTest, WithoutTokenV1IsOpen) {
     start();
     EXPECT_EQ(get("/v1/echo").status, 200);
