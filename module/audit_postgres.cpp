@@ -7,7 +7,6 @@
 #include <Poco/Data/PostgreSQL/SessionImpl.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Exception.h>
-#include <Poco/Logger.h>
 #include <libpq-fe.h>
 
 #include <mutex>
@@ -61,15 +60,11 @@ std::string with_connect_timeout(const std::string& conninfo) {
 
 class PostgresAuditStore final : public AuditStore {
   public:
+    // Connects on first use, so that neither the daemon's start nor a database that is
+    // down can hold up the caller here.
     explicit PostgresAuditStore(std::string conninfo) : conninfo_(std::move(conninfo)) {
         static std::once_flag registered;
         std::call_once(registered, [] { Poco::Data::PostgreSQL::Connector::registerConnector(); });
-        try {
-            std::lock_guard lock(mutex_);
-            guarded("connect to", [](Poco::Data::Session&) {});
-        } catch (const std::runtime_error& error) {
-            Poco::Logger::get("mailpolicyd.audit").warning(error.what());
-        }
     }
 
     ~PostgresAuditStore() override {

@@ -1,6 +1,6 @@
 // The PostgreSQL audit store ([audit] store = postgresql:<libpq conninfo>), which several
-// daemons share. It connects lazily and reconnects after a broken session, so a daemon
-// starts while the database is down; its errors never contain the conninfo's password.
+// daemons share. It connects on first use and reconnects after a broken session, so a
+// daemon starts while the database is down; its errors never contain the password.
 #pragma once
 
 #include <memory>
