@@ -114,6 +114,20 @@ TEST_F(PostfixTest, DeniedRecipientIsRejectedAtRcptAndTheRestIsDelivered) {
         << postfix_->maillog();
 }
 
+TEST_F(PostfixTest, PolicyConnectionIsReusedAcrossRecipients) {
+    // Postfix sends every request of an smtpd process on one connection; a server that
+    // closed it after each reply would cost a 1 s retry per recipient.
+    std::vector<std::string> recipients;
+    for (int i = 0; i < 6; ++i) recipients.push_back("r" + std::to_string(i) + "@shop.example");
+    postfix_->send("billing@example.com", {"warm-up@bank.example"});
+    auto started = std::chrono::steady_clock::now();
+    auto session = postfix_->send("billing@example.com", recipients);
+    auto elapsed = std::chrono::steady_clock::now() - started;
+    for (const auto& recipient : recipients)
+        EXPECT_EQ(session.rcpt_code(recipient), 550) << session.transcript;
+    EXPECT_LT(elapsed, 3s) << session.transcript;
+}
+
 TEST_F(PostfixTest, EveryModeDecidesAsConfigured) {
     struct Case {
         std::string sender, recipient;
