@@ -6,6 +6,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -111,30 +112,46 @@ std::unique_ptr<MemoryDirectory> build_directory(bool distinct_lists) {
     return directory;
 }
 
-struct Workload {
-    std::unique_ptr<MemoryDirectory> directory;
-    double bytes_per_account = 0;
-    PolicyConfig config;
+// The messages of one traffic shape: which accounts send and receive.
+struct Traffic {
     std::vector<Envelope> envelopes;
     std::vector<std::string> recipients;
 };
 
-std::string random_local(std::mt19937_64& random) {
-    const std::size_t i = random() % kAccounts;
+struct Workload {
+    std::unique_ptr<MemoryDirectory> directory;
+    double bytes_per_account = 0;
+    PolicyConfig config;
+    Traffic uniform;  // every account equally likely: the cache-hostile worst case
+    Traffic skewed;   // Zipf-like (P(rank k) ~ 1/k): a few accounts send and receive most
+};
+
+// An account number: uniform, or log-uniform over ranks (Zipf with s = 1), with ranks
+// scattered over the accounts so hot ones are not neighbours in memory.
+std::size_t pick_account(std::mt19937_64& random, bool skewed) {
+    if (!skewed) return random() % kAccounts;
+    const double u = std::uniform_real_distribution<double>(0.0, 1.0)(random);
+    const auto rank = static_cast<std::size_t>(std::pow(static_cast<double>(kAccounts), u)) - 1;
+    return (rank * 2654435761u) % kAccounts;
+}
+
+std::string local_address(std::mt19937_64& random, bool skewed) {
+    const std::size_t i = pick_account(random, skewed);
     const std::size_t domain = i % kDomains;
     switch (random() % 4) {
         case 0:
             return "User" + std::to_string(i) + "+tag@" + domain_name(domain);
         case 1:
-            if (i % 2 == 0)
+            if (i % 2 == 0) {
                 return "u" + std::to_string(i) + "@example" + std::to_string(domain) + ".net";
+            }
             [[fallthrough]];
         default:
             return "user" + std::to_string(i) + "@" + domain_name(domain);
     }
 }
 
-std::string random_outside(std::mt19937_64& random) {
+std::string outside_address(std::mt19937_64& random) {
     const std::string k = std::to_string(random() % kPatternPool);
     switch (random() % 6) {
         case 0:
@@ -146,10 +163,29 @@ std::string random_outside(std::mt19937_64& random) {
         case 3:
             return "news1@list" + k + ".org";  // exception hit
         case 4:
-            return "anna@sub.example" + k.substr(0, 1) + ".com";  // subdomain of a local one
+            return "anna@sub.example" + k.substr(0, 1) + ".com";  // under a local domain
         default:
             return "<carl@elsewhere" + k + ".example>";  // miss
     }
+}
+
+Traffic make_traffic(bool skewed) {
+    Traffic traffic;
+    std::mt19937_64 random(42);
+    for (std::size_t m = 0; m < kMessages; ++m) {
+        Envelope envelope;
+        const bool local_sender = random() % 10 < 8;
+        envelope.sender = local_sender ? local_address(random, skewed) : outside_address(random);
+        if (random() % 20 == 0) envelope.sender = "<>";
+        if (local_sender && random() % 3 == 0) {
+            envelope.login = "user" + std::to_string(pick_account(random, skewed));
+        }
+        envelope.client = IpAddress::parse(random() % 2 ? "127.0.0.1" : "203.0.113.7");
+        traffic.envelopes.push_back(std::move(envelope));
+        traffic.recipients.push_back(random() % 2 ? local_address(random, skewed)
+                                                  : outside_address(random));
+    }
+    return traffic;
 }
 
 Workload& workload() {
@@ -160,29 +196,21 @@ Workload& workload() {
         w.bytes_per_account =
             static_cast<double>(resident_bytes() - before) / static_cast<double>(kAccounts);
         w.config.trusted_networks = {std::get<Network>(Network::parse("127.0.0.0/8"))};
-        std::mt19937_64 random(42);
-        for (std::size_t m = 0; m < kMessages; ++m) {
-            Envelope envelope;
-            const bool local_sender = random() % 10 < 8;
-            envelope.sender = local_sender ? random_local(random) : random_outside(random);
-            if (random() % 20 == 0) envelope.sender = "<>";
-            if (local_sender && random() % 3 == 0)
-                envelope.login = "user" + std::to_string(random() % kAccounts);
-            envelope.client = IpAddress::parse(random() % 2 ? "127.0.0.1" : "203.0.113.7");
-            w.envelopes.push_back(std::move(envelope));
-            w.recipients.push_back(random() % 2 ? random_local(random) : random_outside(random));
-        }
+        w.uniform = make_traffic(false);
+        w.skewed = make_traffic(true);
         return w;
     }();
     return built;
 }
 
+// Arg 0: uniform traffic; arg 1: skewed traffic.
 void BM_Decide(benchmark::State& state) {
     Workload& w = workload();
+    const Traffic& traffic = state.range(0) == 0 ? w.uniform : w.skewed;
     const Engine engine(*w.directory, w.config);
     std::size_t index = 0, denied = 0;
     for (auto _ : state) {
-        const Verdict verdict = engine.decide(w.envelopes[index], w.recipients[index]);
+        const Verdict verdict = engine.decide(traffic.envelopes[index], traffic.recipients[index]);
         denied += verdict.outcome == Outcome::Denied;
         benchmark::DoNotOptimize(verdict);
         index = (index + 1) % kMessages;
@@ -193,7 +221,7 @@ void BM_Decide(benchmark::State& state) {
     state.counters["bytes_per_account"] = w.bytes_per_account;
     state.counters["accounts"] = static_cast<double>(w.directory->account_count());
 }
-BENCHMARK(BM_Decide);
+BENCHMARK(BM_Decide)->ArgName("skewed")->Arg(0)->Arg(1);
 
 // For comparison: one address lookup alone, the memory latency every decision pays.
 void BM_AccountLookup(benchmark::State& state) {
