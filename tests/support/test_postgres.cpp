@@ -140,18 +140,13 @@ TestPostgres::TestPostgres() : bin_directory_(find_bin_directory()) {
                 throw std::runtime_error("chown: " + std::string(std::strerror(errno)));
             }
         }
-        port_ = free_loopback_port();
         check(run(as_server_user({binary("initdb"), "-D", directory_ + "/data", "-U", "postgres",
                                   "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"}),
                   directory_ + "/initdb.out"),
               "initdb");
-        std::ofstream conf(directory_ + "/data/postgresql.conf", std::ios::app);
-        conf << "\nport = " << port_ << "\nlisten_addresses = '127.0.0.1'\n"
-             << "unix_socket_directories = '" << directory_ << "'\n"
-             << "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n";
-        if (!conf.flush()) throw std::runtime_error("cannot write postgresql.conf");
-        conf.close();
-        start();
+        append_config("listen_addresses = '127.0.0.1'\nunix_socket_directories = '" + directory_ +
+                      "'\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
+        start_on_a_free_port();
     } catch (...) {
         std::error_code ignored;
         std::filesystem::remove_all(directory_, ignored);
@@ -167,6 +162,27 @@ TestPostgres::~TestPostgres() {
     }
     std::error_code ignored;
     std::filesystem::remove_all(directory_, ignored);
+}
+
+void TestPostgres::append_config(const std::string& lines) const {
+    std::ofstream conf(directory_ + "/data/postgresql.conf", std::ios::app);
+    conf << "\n" << lines;
+    if (!conf.flush()) throw std::runtime_error("TestPostgres: cannot write postgresql.conf");
+}
+
+// The port was free when we looked; another process may take it before the server
+// binds it, so a failed start is retried on a new one (the last `port =` line wins).
+void TestPostgres::start_on_a_free_port() {
+    for (int attempt = 1;; ++attempt) {
+        port_ = free_loopback_port();
+        append_config("port = " + std::to_string(port_) + "\n");
+        try {
+            start();
+            return;
+        } catch (const std::runtime_error&) {
+            if (attempt == 3) throw;
+        }
+    }
 }
 
 std::string TestPostgres::conninfo() const {

@@ -32,6 +32,8 @@ class TestPostgres {
 
   private:
     std::string binary(const std::string& name) const;
+    void append_config(const std::string& lines) const;
+    void start_on_a_free_port();
 
     std::string directory_;
     std::string bin_directory_;
