@@ -97,7 +97,10 @@ EntryMapper::EntryMapper(const DirectoryConfig& config)
     read_attributes_.insert(read_attributes_.end(), alias_attributes_.begin(),
                             alias_attributes_.end());
     if (!login_attribute_.empty()) read_attributes_.push_back(login_attribute_);
-    for (const auto& name : account_filter_.attributes()) read_attributes_.push_back(name);
+    for (const auto& name : account_filter_.attributes()) {
+        read_attributes_.push_back(name);
+        if (name == "objectclass") filter_reads_object_class_ = true;
+    }
     std::sort(read_attributes_.begin(), read_attributes_.end());
     read_attributes_.erase(std::unique(read_attributes_.begin(), read_attributes_.end()),
                            read_attributes_.end());
@@ -105,6 +108,12 @@ EntryMapper::EntryMapper(const DirectoryConfig& config)
 
 bool EntryMapper::reads_attribute(std::string_view lowercase_name) const {
     return std::binary_search(read_attributes_.begin(), read_attributes_.end(), lowercase_name);
+}
+
+bool EntryMapper::keeps_value(std::string_view lowercase_name, std::string_view value) const {
+    if (!reads_attribute(lowercase_name)) return false;
+    if (lowercase_name != "objectclass" || filter_reads_object_class_) return true;
+    return lowercase(value) == "mailpolicyclass" || lowercase(value) == "mailpolicydomain";
 }
 
 bool EntryMapper::in_scope(const Entry& entry) const {

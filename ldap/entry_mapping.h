@@ -36,6 +36,9 @@ class EntryMapper {
     MappedEntry map(const Entry& entry);
     // The lowercase attribute names mapping reads; the replica keeps only these.
     bool reads_attribute(std::string_view lowercase_name) const;
+    // Whether the replica must keep this value: objectClass values other than ours are
+    // dropped unless the account filter reads objectClass (they are most of an entry).
+    bool keeps_value(std::string_view lowercase_name, std::string_view value) const;
 
   private:
     struct InternedList {
@@ -55,6 +58,7 @@ class EntryMapper {
     std::vector<std::string> alias_attributes_;
     std::string login_attribute_;
     std::vector<std::string> read_attributes_;  // sorted
+    bool filter_reads_object_class_ = false;
     std::unordered_map<std::string, InternedList> interned_;
     std::size_t interned_limit_ = 1024;
 };

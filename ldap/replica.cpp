@@ -11,6 +11,7 @@
 #include "ldap/entry_mapping.h"
 #include "ldap/snapshot.h"
 #include "ldap/snapshot_record.h"
+#include "ldap/snapshot_uuid_index.h"
 
 namespace mailpolicy {
 
@@ -41,7 +42,7 @@ struct Replica::State {
     EntryMapper mapper;
     SnapshotHolder& holder;
     std::unordered_map<std::string, StoredEntry> by_dn;  // key: normalize_dn(dn)
-    std::unordered_map<std::string, std::string> dn_by_uuid;
+    UuidIndex by_uuid;                                   // values point at keys of by_dn
     ClaimIndex<Account> addresses;
     ClaimIndex<Account> logins;
     ClaimIndex<Domain, 64> domain_names;
@@ -62,11 +63,12 @@ struct Replica::State {
 void Replica::State::add(std::string key, const Entry& entry) {
     StoredEntry stored;
     stored.mapped = mapper.map(entry);
-    stored.record = encode_record(
-        entry, [this](std::string_view name) { return mapper.reads_attribute(name); });
+    stored.record = encode_record(entry, [this](std::string_view name, std::string_view value) {
+        return mapper.keeps_value(name, value);
+    });
     claim(stored.mapped);
-    if (!entry.uuid.empty()) dn_by_uuid[entry.uuid] = key;
-    by_dn.insert_or_assign(std::move(key), std::move(stored));
+    auto position = by_dn.insert_or_assign(std::move(key), std::move(stored)).first;
+    if (!entry.uuid.empty()) by_uuid.set(entry.uuid, &position->first);
     pending = true;
 }
 
@@ -76,8 +78,7 @@ void Replica::State::remove(const std::string& key) {
     release(found->second.mapped);
     std::string_view dn, uuid;
     if (record_identity(found->second.record, dn, uuid) && !uuid.empty()) {
-        auto by_uuid = dn_by_uuid.find(std::string(uuid));
-        if (by_uuid != dn_by_uuid.end() && by_uuid->second == key) dn_by_uuid.erase(by_uuid);
+        by_uuid.erase(uuid, &found->first);
     }
     by_dn.erase(found);
     pending = true;
@@ -138,7 +139,7 @@ void Replica::State::release(const MappedEntry& mapped) {
 
 void Replica::State::clear() {
     by_dn.clear();
-    dn_by_uuid.clear();
+    by_uuid.clear();
     addresses.clear();
     logins.clear();
     domain_names.clear();
@@ -157,9 +158,9 @@ void Replica::upsert(Entry entry) {
     State& state = *state_;
     std::string key = normalize_dn(entry.dn);
     if (!entry.uuid.empty()) {
-        auto renamed = state.dn_by_uuid.find(entry.uuid);
-        if (renamed != state.dn_by_uuid.end() && renamed->second != key) {
-            std::string old_key = renamed->second;
+        const std::string* renamed = state.by_uuid.find(entry.uuid);
+        if (renamed && *renamed != key) {
+            std::string old_key = *renamed;
             state.remove(old_key);
         }
     }
@@ -172,9 +173,9 @@ void Replica::remove_dn(std::string_view dn) {
 }
 
 void Replica::remove_uuid(std::string_view uuid) {
-    auto found = state_->dn_by_uuid.find(std::string(uuid));
-    if (found == state_->dn_by_uuid.end()) return;
-    std::string key = found->second;
+    const std::string* found = state_->by_uuid.find(uuid);
+    if (!found) return;
+    std::string key = *found;
     state_->remove(key);
 }
 
@@ -191,6 +192,7 @@ void Replica::retain_only(const std::unordered_set<std::string>& present) {
 void Replica::replace_all(std::vector<Entry> entries) {
     state_->clear();
     state_->by_dn.reserve(entries.size());
+    state_->by_uuid.reserve(entries.size());
     for (auto& entry : entries) {
         // Each input entry is freed as soon as it is stored, to bound peak memory.
         Entry consumed = std::move(entry);

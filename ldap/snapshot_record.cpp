@@ -3,6 +3,7 @@
 #include "ldap/snapshot_record.h"
 
 #include <cstdint>
+#include <vector>
 
 namespace mailpolicy {
 
@@ -53,20 +54,23 @@ class Reader {
 
 }  // namespace
 
-std::string encode_record(const Entry& entry, const std::function<bool(std::string_view)>& keep) {
+std::string encode_record(const Entry& entry, const KeepValue& keep) {
     std::string out;
     put_text(out, entry.dn);
     put_text(out, entry.uuid);
-    std::size_t kept = 0;
-    for (const auto& attribute : entry.attributes) {
-        if (!keep || keep(attribute.first)) ++kept;
-    }
-    put_number(out, kept);
+    std::vector<std::pair<const std::string*, std::vector<const std::string*>>> kept;
     for (const auto& [name, values] : entry.attributes) {
-        if (keep && !keep(name)) continue;
-        put_text(out, name);
+        std::vector<const std::string*> kept_values;
+        for (const auto& value : values) {
+            if (!keep || keep(name, value)) kept_values.push_back(&value);
+        }
+        if (!kept_values.empty()) kept.emplace_back(&name, std::move(kept_values));
+    }
+    put_number(out, kept.size());
+    for (const auto& [name, values] : kept) {
+        put_text(out, *name);
         put_number(out, values.size());
-        for (const auto& value : values) put_text(out, value);
+        for (const auto* value : values) put_text(out, *value);
     }
     return out;
 }

@@ -11,9 +11,10 @@
 
 namespace mailpolicy {
 
-// Encodes the entry, keeping only the attributes `keep` accepts (all when empty).
-std::string encode_record(const Entry& entry,
-                          const std::function<bool(std::string_view)>& keep = {});
+// Encodes the entry, keeping only the values `keep(name, value)` accepts (all when
+// empty); an attribute left without values is left out.
+using KeepValue = std::function<bool(std::string_view name, std::string_view value)>;
+std::string encode_record(const Entry& entry, const KeepValue& keep = {});
 // Decodes one record; false when it is malformed (never reads past `record`).
 bool decode_record(std::string_view record, Entry& entry);
 // The DN and entryUUID of a record without decoding the rest.

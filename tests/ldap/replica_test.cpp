@@ -174,6 +174,20 @@ TEST_F(ReplicaTest, EntriesKeepWhatTheMappingReads) {
     EXPECT_EQ(entries[0].uuid, "uuid-a");
     EXPECT_EQ(entries[0].first("mailalternateaddress"), "x@example.com");
     EXPECT_TRUE(entries[0].values("userpassword").empty());
+    EXPECT_TRUE(entries[0].values("objectclass").empty()) << "inetOrgPerson is not needed";
+}
+
+TEST_F(ReplicaTest, RealEntryUuidsFollowRenamesAndDeletes) {
+    const std::string uuid = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
+    replica->upsert(account("uid=a,dc=test", "a@example.com", uuid));
+    replica->upsert(
+        account("uid=renamed,dc=test", "a@example.com", "3F2504E0-4F89-11D3-9A0C-0305E82C3301"));
+    auto snapshot = publish();
+    EXPECT_EQ(replica->entry_count(), 1U);
+    EXPECT_EQ(snapshot->account_by_address("a@example.com")->dn, "uid=renamed,dc=test");
+    EXPECT_EQ(snapshot->address_conflicts(), 0U);
+    replica->remove_uuid(uuid);
+    EXPECT_EQ(replica->entry_count(), 0U);
 }
 
 TEST_F(ReplicaTest, ReplaceAllStartsOver) {

@@ -1,0 +1,147 @@
+// Replica costs on big directories: a full replace_all (initial load, LDIF re-read) of
+// 100,000 and 1,000,000 accounts, and publish() after one upsert on a 1M replica (the
+// price of one LDAP change). Counters report resident memory; run a Release build.
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "ldap/replica.h"
+
+namespace mailpolicy {
+namespace {
+
+double resident_mib() {
+    std::ifstream statm("/proc/self/statm");
+    long pages_total = 0, pages_resident = 0;
+    statm >> pages_total >> pages_resident;
+    return static_cast<double>(pages_resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) /
+           (1024.0 * 1024.0);
+}
+
+double peak_mib() {
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+// An account as a typical directory has it: inetOrgPerson plus our auxiliary class,
+// one in ten with a policy of its own (exception lists drawn from a few shared ones).
+Entry make_account(std::size_t number, std::size_t variant = 0) {
+    std::string uid = "user" + std::to_string(number);
+    std::string domain = "domain" + std::to_string(number % 1000) + ".example";
+    Entry entry;
+    entry.dn = "uid=" + uid + ",ou=people,dc=" + domain + ",dc=test";
+    char uuid[40];
+    std::snprintf(uuid, sizeof uuid, "%08zx-0000-4000-8000-%012zx", number, variant);
+    entry.uuid = uuid;
+    entry.attributes["objectclass"] = {"top", "person", "organizationalPerson", "inetOrgPerson",
+                                       "mailPolicyAccount"};
+    entry.attributes["uid"] = {uid};
+    entry.attributes["cn"] = {"User " + std::to_string(number)};
+    entry.attributes["sn"] = {std::to_string(number)};
+    entry.attributes["mail"] = {uid + "@" + domain};
+    entry.attributes["userpassword"] = {"{SSHA}abcdefghijklmnopqrstuvwxyz0123456789"};
+    if (number % 10 == 0) {
+        entry.attributes["mailpolicysendmode"] = {variant % 2 ? "denyAll" : "localOnly"};
+        entry.attributes["mailpolicysendexception"] = {
+            "*@partner" + std::to_string(number % 7) + ".example", "supplier.example"};
+    }
+    return entry;
+}
+
+std::vector<Entry> make_accounts(std::size_t count) {
+    std::vector<Entry> entries;
+    entries.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) entries.push_back(make_account(i));
+    return entries;
+}
+
+void replace_all(benchmark::State& state) {
+    auto count = static_cast<std::size_t>(state.range(0));
+    double input_mib = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        double before = resident_mib();
+        auto entries = make_accounts(count);
+        input_mib = resident_mib() - before;
+        DirectoryConfig config;
+        SnapshotHolder holder;
+        auto replica = std::make_unique<Replica>(config, holder);
+        state.ResumeTiming();
+        replica->replace_all(std::move(entries));
+        replica->publish();
+        state.PauseTiming();
+        state.counters["replica_rss_MiB"] = resident_mib();
+        state.counters["input_MiB"] = input_mib;
+        state.counters["peak_rss_MiB"] = peak_mib();
+        if (holder.current()->account_count() != count) state.SkipWithError("accounts missing");
+        replica.reset();
+        state.ResumeTiming();
+    }
+}
+BENCHMARK(replace_all)->Arg(100'000)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kSecond);
+
+// The way a syncrepl refresh loads: entries arrive one at a time, no input vector, so
+// the resident size is the replica's own.
+void upsert_each(benchmark::State& state) {
+    auto count = static_cast<std::size_t>(state.range(0));
+    for (auto _ : state) {
+        double before = resident_mib();
+        DirectoryConfig config;
+        SnapshotHolder holder;
+        auto replica = std::make_unique<Replica>(config, holder);
+        for (std::size_t i = 0; i < count; ++i) replica->upsert(make_account(i));
+        replica->publish();
+        state.PauseTiming();
+        state.counters["replica_MiB"] = resident_mib() - before;
+        replica.reset();
+        state.ResumeTiming();
+    }
+}
+BENCHMARK(upsert_each)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kSecond);
+
+void publish_after_one_upsert(benchmark::State& state) {
+    DirectoryConfig config;
+    SnapshotHolder holder;
+    Replica replica(config, holder);
+    replica.replace_all(make_accounts(1'000'000));
+    replica.publish();
+    std::size_t round = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        ++round;
+        replica.upsert(make_account((round * 7919) % 1'000'000, round));
+        state.ResumeTiming();
+        replica.publish();
+    }
+    state.counters["rss_MiB"] = resident_mib();
+}
+BENCHMARK(publish_after_one_upsert)
+    ->Iterations(100)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true)
+    ->Unit(benchmark::kMicrosecond);
+
+void upsert_and_publish(benchmark::State& state) {
+    DirectoryConfig config;
+    SnapshotHolder holder;
+    Replica replica(config, holder);
+    replica.replace_all(make_accounts(1'000'000));
+    replica.publish();
+    std::size_t round = 0;
+    for (auto _ : state) {
+        ++round;
+        replica.upsert(make_account((round * 7919) % 1'000'000, round));
+        replica.publish();
+    }
+}
+BENCHMARK(upsert_and_publish)->Iterations(1000)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace mailpolicy
+
+BENCHMARK_MAIN();
