@@ -227,6 +227,26 @@ TEST_F(PostfixTest, LdapChangeReachesTheNextSmtpSessionWithinASecond) {
         << after.transcript;
 }
 
+TEST_F(PostfixTest, SingleRestrictionListFormOfTheReadmeWorksToo) {
+    postfix_.reset();
+    TestPostfix::Options options;
+    options.policy_port = daemon_->policy_port();
+    options.main_cf["smtpd_relay_restrictions"] = "";
+    options.main_cf["smtpd_recipient_restrictions"] =
+        "check_policy_service { inet:127.0.0.1:" + std::to_string(daemon_->policy_port()) +
+        ", timeout=10s, default_action=DEFER_IF_PERMIT }, permit_mynetworks, "
+        "permit_sasl_authenticated, reject_unauth_destination";
+    postfix_ = std::make_unique<TestPostfix>(options);
+
+    // The policy runs before permit_mynetworks, so a local sender is still judged.
+    auto session = postfix_->send("bob@example.com", {"alice@example.com", "x@elsewhere.example"});
+    EXPECT_EQ(session.rcpt_code("alice@example.com"), 250) << session.transcript;
+    EXPECT_EQ(session.rcpt_reply("x@elsewhere.example"),
+              expected_rejection("x@elsewhere.example", kSendDenied))
+        << session.transcript;
+    EXPECT_TRUE(session.message_accepted()) << session.transcript;
+}
+
 TEST_F(PostfixTest, MailIsDeferredNotAcceptedWhileTheDaemonIsDown) {
     ASSERT_EQ(daemon_->stop(), 0) << daemon_->output();
     // check_policy_service { …, default_action=DEFER_IF_PERMIT }: try again later.
