@@ -3,6 +3,7 @@
 #include "module/config_file.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -21,6 +22,13 @@ std::string trim(std::string_view text) {
     const auto first = text.find_first_not_of(" \t\r");
     if (first == std::string_view::npos) return {};
     return std::string(text.substr(first, text.find_last_not_of(" \t\r") - first + 1));
+}
+
+// Section and key names are matched case-insensitively, as INI readers usually do.
+std::string lowercase(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
 }
 
 // Cuts a trailing comment: ';' or '#' at the start or after whitespace.
@@ -75,13 +83,14 @@ std::map<std::string, std::string, std::less<>> read_config_file(const std::stri
         if (line.empty()) continue;
         if (line.front() == '[') {
             if (line.back() != ']') throw ConfigError(where + ": expected [section]");
-            section = trim(std::string_view(line).substr(1, line.size() - 2));
+            section = lowercase(trim(std::string_view(line).substr(1, line.size() - 2)));
             continue;
         }
         const auto equals = line.find('=');
         if (equals == std::string::npos) throw ConfigError(where + ": expected key = value");
         if (section.empty()) throw ConfigError(where + ": key outside a [section]");
-        const std::string key = section + "." + trim(std::string_view(line).substr(0, equals));
+        const std::string key =
+            section + "." + lowercase(trim(std::string_view(line).substr(0, equals)));
         if (!is_known_key(key)) throw ConfigError("unknown key \"" + key + "\" in " + where);
         if (auto earlier = set_on_line.find(key); earlier != set_on_line.end()) {
             throw ConfigError(key + " is set twice in " + path + " (lines " +

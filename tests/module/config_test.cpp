@@ -173,7 +173,7 @@ TEST_F(ConfigTest, IniCommentsAsInTheSpecExample) {
         "\xef\xbb\xbf; leading comment\n# another\n[listen]\n"
         "policy = 127.0.0.1:10045        ; host:port or unix:/path\n"
         "http =                          ; empty: off\n"
-        "[policy]\nsend-reject-text = Not permitted; ask #help  ; the text\n"
+        "[Policy]\nSend-Reject-Text = Not permitted; ask #help  ; the text\n"
         "[directory]\naccount-filter = (&(mail=*)(!(x=#1)))\n");
     const Config config = load_startup({"-c", path}).config;
     EXPECT_FALSE(config.listen.http);
