@@ -197,19 +197,19 @@ void AuditLog::stop() {
         state.stopping = true;
     }
     state.wake.notify_all();
-    if (state.writer.joinable()) {
-        state.writer.join();
-    } else if (state.store) {
-        // Never started: flush here, once.
-        for (auto batch = state.take_batch(false); !batch.empty();
-             batch = state.take_batch(false)) {
-            state.deliver(batch);
-        }
+    if (state.writer.joinable()) state.writer.join();
+    {
         std::lock_guard lock(state.mutex);
-        state.in_flight = 0;
+        state.running = false;
+    }
+    // What the writer did not take (it never ran, or a record came in as it left) is
+    // written here; record() spools by itself from now on.
+    if (!state.store) return;
+    for (auto batch = state.take_batch(false); !batch.empty(); batch = state.take_batch(false)) {
+        state.deliver(batch);
     }
     std::lock_guard lock(state.mutex);
-    state.running = false;
+    state.in_flight = 0;
 }
 
 void AuditLog::record(AuditRecord dirty) {

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -300,6 +301,35 @@ TEST_F(AuditLogTest, NothingIsLostAtStop) {
     AuditQuery all;
     all.limit = 5000;
     EXPECT_EQ(log.store()->query(all).size(), 1500u);
+}
+
+TEST_F(AuditLogTest, RecordsFromManyThreadsAcrossStopAreNeitherLostNorDoubled) {
+    constexpr int threads = 4, per_thread = 400;
+    {
+        AuditLog log(make_audit_store(database()), spool(), std::chrono::days(90));
+        log.start();
+        std::vector<std::thread> recorders;
+        for (int t = 0; t < threads; ++t) {
+            recorders.emplace_back([&log, t] {
+                for (int i = 0; i < per_thread; ++i) {
+                    log.record(record("a@x.test", std::to_string(t) + "-" + std::to_string(i)));
+                }
+            });
+        }
+        std::this_thread::sleep_for(5ms);
+        log.stop();  // the recorders go on: their records must reach the spool
+        for (auto& recorder : recorders) recorder.join();
+    }
+    AuditLog log(make_audit_store(database()), spool(), std::chrono::days(90));
+    log.start();
+    ASSERT_TRUE(eventually([&] { return log.pending() == 0; }));
+    AuditQuery all;
+    all.limit = 10'000;
+    const auto found = log.store()->query(all);
+    std::set<std::string> distinct;
+    for (const auto& r : found) distinct.insert(r.recipient);
+    EXPECT_EQ(found.size(), std::size_t{threads * per_thread});
+    EXPECT_EQ(distinct.size(), std::size_t{threads * per_thread});
 }
 
 TEST_F(AuditLogTest, RecordsBeforeStartAreWrittenByStop) {
