@@ -196,6 +196,12 @@ TEST_F(PostfixTest, EachViolationIsAudited) {
     EXPECT_EQ(row["reply_text"], kSendDenied);
     EXPECT_NE(row["rule"].find("localOnly"), std::string::npos) << row["rule"];
     EXPECT_NE(row["rule"].find("contractors"), std::string::npos) << row["rule"];
+    EXPECT_EQ(row["account"], "bob@example.com");
+    EXPECT_FALSE(row["instance"].empty());  // Postfix's instance attribute
+    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    EXPECT_NEAR(std::stoll(row["time"]), now_ms, 60'000) << "time is UTC milliseconds";
 
     auto audited = postfix_->send("dave@example.com", {"audit-only@elsewhere.example"});
     ASSERT_EQ(audited.rcpt_code("audit-only@elsewhere.example"), 250) << audited.transcript;
