@@ -244,19 +244,22 @@ int run_daemon(const std::vector<std::string>& arguments) {
     StartupReport report;
     try {
         if (command_line.daemon) report = detach();
-        if (!command_line.pidfile.empty()) write_pidfile(command_line.pidfile);
     } catch (const std::exception& error) {
         std::cerr << "mailpolicyd: " << error.what() << "\n";
-        report.failure(error.what());
         return 1;
     }
     const sigset_t signals = block_daemon_signals();
+    bool pidfile_written = false;
     int exit_status = 0;
     try {
         configure_logging(startup.config.log);
         Daemon daemon(std::move(startup), std::move(token));
         try {
             daemon.start();
+            // Only once the sockets are ours: a second instance that fails to start must
+            // not overwrite (and then remove) the running one's pid file.
+            if (!command_line.pidfile.empty()) write_pidfile(command_line.pidfile);
+            pidfile_written = !command_line.pidfile.empty();
         } catch (...) {
             daemon.stop();
             throw;
@@ -270,7 +273,7 @@ int run_daemon(const std::vector<std::string>& arguments) {
         report.failure(error.what());
         exit_status = 1;
     }
-    if (!command_line.pidfile.empty()) ::unlink(command_line.pidfile.c_str());
+    if (pidfile_written) ::unlink(command_line.pidfile.c_str());
     return exit_status;
 }
 

@@ -146,12 +146,15 @@ TEST_F(DaemonTest, DetachesAndWritesThePidFile) {
 
 TEST_F(DaemonTest, DetachedStartFailureIsReportedByTheParent) {
     const int busy = test::free_loopback_port();
-    start({"--listen.policy=127.0.0.1:" + std::to_string(busy)});
+    const std::string pidfile = (directory_ / "first.pid").string();
+    start({"--listen.policy=127.0.0.1:" + std::to_string(busy), "--pidfile", pidfile});
     ASSERT_TRUE(wait_ready()) << output();
-    const auto result =
-        test::run_command({kBinary, "-c", config_file(), "--daemon",
-                           "--listen.policy=127.0.0.1:" + std::to_string(busy), "--listen.http="});
+    const auto result = test::run_command({kBinary, "-c", config_file(), "--daemon",
+                                           "--listen.policy=127.0.0.1:" + std::to_string(busy),
+                                           "--listen.http=", "--pidfile", pidfile});
     EXPECT_EQ(result.exit_status, 1);
+    // The running daemon's pid file is neither replaced nor removed by the failed one.
+    EXPECT_EQ(test::read_file(pidfile), std::to_string(daemon_->pid()) + "\n");
     EXPECT_NE(result.output.find("cannot listen on 127.0.0.1:" + std::to_string(busy)),
               std::string::npos)
         << result.output;
