@@ -266,6 +266,7 @@ class PolicyServer::EventLoop {
     // After stop(): answer what has arrived, write it (bounded by drain_timeout), close.
     void drain() {
         ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, server_.listen_fd_, nullptr);
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, wake_fd_, nullptr);  // it stays readable
         for (auto& [fd, connection] : connections_) {
             read_from(*connection);
             write_to(*connection);
