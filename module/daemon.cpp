@@ -223,6 +223,11 @@ std::optional<int> prepare(const std::vector<std::string>& arguments, Startup& s
             std::cout << "mailpolicyd " << kMailpolicydVersion << "\n";
             return 0;
         }
+        if (startup.command_line.daemon &&
+            startup.config.log.target == LogConfig::Target::Console) {
+            std::cerr << "mailpolicyd: warning: log.target = console with --daemon: the log "
+                         "goes nowhere once detached; use syslog or file:/path\n";
+        }
         if (startup.config.listen.http && !startup.config.listen.http_token_file.empty()) {
             token =
                 read_secret_file(startup.config.listen.http_token_file, "listen.http-token-file");
