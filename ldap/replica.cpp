@@ -43,11 +43,11 @@ struct Replica::State {
     SnapshotHolder& holder;
     std::unordered_map<std::string, StoredEntry> by_dn;  // key: normalize_dn(dn)
     UuidIndex by_uuid;                                   // values point at keys of by_dn
-    ClaimIndex<Account> addresses;
-    ClaimIndex<Account> logins;
-    ClaimIndex<Domain, 64> domain_names;
-    ClaimIndex<PolicyClass, 64> classes;
-    ShardedIndex<std::uint32_t> account_domains;
+    AddressClaims addresses;
+    LoginClaims logins;
+    DomainNameClaims domain_names;
+    ClassClaims classes;
+    ShardedIndex<std::uint32_t, 256> account_domains;
     std::size_t account_count = 0;
     std::size_t class_count = 0;
     std::size_t domain_count = 0;

@@ -20,6 +20,15 @@ int compare_dn_ignoring_case(std::string_view a, std::string_view b) {
 
 namespace {
 
+// The element of `texts` equal to `key`; claims only ever use keys taken from the item.
+template <typename Texts>
+std::string_view stored(const Texts& texts, std::string_view key) {
+    for (const auto& text : texts) {
+        if (text == key) return text;
+    }
+    return {};
+}
+
 template <typename Index>
 auto lookup(const Index& index, std::string_view key) -> decltype(index.find(key)->get()) {
     const auto* found = index.find(key);
@@ -40,6 +49,21 @@ std::string lowercase(std::string_view text) {
 }
 
 }  // namespace
+
+std::string_view AccountAddressKeys::operator()(const Account& account,
+                                                std::string_view address) const {
+    if (account.primary == address) return account.primary;
+    return stored(account.aliases, address);
+}
+
+std::string_view AccountLoginKeys::operator()(const Account& account,
+                                              std::string_view login) const {
+    return stored(account.logins, login);
+}
+
+std::string_view DomainNameKeys::operator()(const Domain& domain, std::string_view name) const {
+    return stored(domain.names, name);
+}
 
 const Account* ReplicaSnapshot::account_by_address(std::string_view address) const {
     return lookup(indexes_.accounts_by_address, address);

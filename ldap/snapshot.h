@@ -12,13 +12,29 @@
 
 namespace mailpolicy {
 
+// Where an index key lives inside the item that claims it (see ClaimIndex).
+struct AccountAddressKeys {
+    std::string_view operator()(const Account& account, std::string_view address) const;
+};
+struct AccountLoginKeys {
+    std::string_view operator()(const Account& account, std::string_view login) const;
+};
+struct DomainNameKeys {
+    std::string_view operator()(const Domain& domain, std::string_view name) const;
+};
+
+using AddressClaims = ClaimIndex<Account, 4096, AccountAddressKeys>;
+using LoginClaims = ClaimIndex<Account, 4096, AccountLoginKeys>;
+using DomainNameClaims = ClaimIndex<Domain, 64, DomainNameKeys>;
+using ClassClaims = ClaimIndex<PolicyClass, 64>;  // key: normalize_dn(dn)
+
 // The indexes, as the replica maintains them and a snapshot freezes them.
 struct SnapshotIndexes {
-    ClaimIndex<Account>::Winners accounts_by_address;
-    ClaimIndex<Account>::Winners accounts_by_login;
-    ClaimIndex<Domain, 64>::Winners domains_by_name;
-    ClaimIndex<PolicyClass, 64>::Winners classes_by_dn;  // key: normalize_dn()
-    ShardedIndex<std::uint32_t> account_domains;         // domain -> addresses in it
+    AddressClaims::Winners accounts_by_address;
+    LoginClaims::Winners accounts_by_login;
+    DomainNameClaims::Winners domains_by_name;
+    ClassClaims::Winners classes_by_dn;
+    ShardedIndex<std::uint32_t, 256> account_domains;  // domain -> addresses in it
     std::size_t account_count = 0;
     std::size_t class_count = 0;
     std::size_t domain_count = 0;

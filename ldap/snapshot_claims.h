@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -17,17 +18,26 @@ namespace mailpolicy {
 
 int compare_dn_ignoring_case(std::string_view a, std::string_view b);
 
-template <typename Item, std::size_t ShardCount = 1024>
+// KeysIn for indexes that keep their own copy of each key (keys not stored in the item).
+struct OwnedKeys {};
+
+// KeysIn, when not OwnedKeys, finds the key's text inside the item
+// (`std::string_view operator()(const Item&, std::string_view key)`), so the winners'
+// index can view it instead of copying it.
+template <typename Item, std::size_t ShardCount = 4096, typename KeysIn = OwnedKeys>
 class ClaimIndex {
+    static constexpr bool views = !std::is_same_v<KeysIn, OwnedKeys>;
+
   public:
     using Pointer = std::shared_ptr<const Item>;
-    using Winners = ShardedIndex<Pointer, ShardCount>;
+    using Winners =
+        ShardedIndex<Pointer, ShardCount, std::conditional_t<views, std::string_view, std::string>>;
 
     // Returns the DN of the other claimant when the key was already claimed, else "".
     std::string claim(std::string_view key, const Pointer& item) {
         const Pointer* winner = winners_.find(key);
         if (!winner) {
-            winners_.set(key, item);
+            winners_.set(key_in(*item, key), item);
             return {};
         }
         if (winner->get() == item.get()) return {};
@@ -35,12 +45,14 @@ class ClaimIndex {
         auto [position, created] = contested_.try_emplace(std::string(key));
         if (created) position->second.push_back(*winner);
         position->second.push_back(item);
-        if (compare_dn_ignoring_case(item->dn, (*winner)->dn) < 0) winners_.set(key, item);
+        if (compare_dn_ignoring_case(item->dn, (*winner)->dn) < 0) {
+            winners_.set(key_in(*item, key), item);
+        }
         return other;
     }
 
     void release(std::string_view key, const Item* item) {
-        auto contested = contested_.find(std::string(key));
+        auto contested = contested_.find(key);
         if (contested == contested_.end()) {
             const Pointer* winner = winners_.find(key);
             if (winner && winner->get() == item) winners_.erase(key);
@@ -55,7 +67,7 @@ class ClaimIndex {
         if (lowest == claimants.end()) {
             winners_.erase(key);
         } else {
-            winners_.set(key, *lowest);
+            winners_.set(key_in(**lowest, key), *lowest);
         }
         if (claimants.size() <= 1) contested_.erase(contested);
     }
@@ -70,8 +82,17 @@ class ClaimIndex {
     std::size_t contested() const { return contested_.size(); }
 
   private:
+    static std::string_view key_in(const Item& item, std::string_view key) {
+        if constexpr (views) {
+            return KeysIn{}(item, key);
+        } else {
+            return key;
+        }
+    }
+
     Winners winners_;
-    std::unordered_map<std::string, std::vector<Pointer>> contested_;
+    std::unordered_map<std::string, std::vector<Pointer>, TransparentHash, std::equal_to<>>
+        contested_;
 };
 
 }  // namespace mailpolicy

@@ -1,15 +1,18 @@
-// Copy-on-write sharded hash maps, the storage of published snapshots. A snapshot copies
-// only the shard pointers; the replica clones a shard the first time it changes it after
-// a publish, so one change costs one shard (~1/shard_count of the map), not the map.
+// Copy-on-write sharded hash maps, the storage of published snapshots. Shards sit in
+// 64 groups; a snapshot copies only the 64 group pointers, and the replica clones a
+// group table and a shard the first time it changes them after a publish. One change
+// thus costs one shard (~1/4096 of a big map), not the map.
 // Writers: the single replica thread. Readers: any thread, on frozen copies only.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -22,41 +25,53 @@ struct TransparentHash {
     }
 };
 
-template <typename Value, std::size_t ShardCount = 1024>
+// Key is std::string, or std::string_view when the value keeps the viewed text alive
+// (saves a heap copy of every address on big directories).
+template <typename Value, std::size_t ShardCount = 4096, typename Key = std::string>
 class ShardedIndex {
-  public:
-    using Map = std::unordered_map<std::string, Value, TransparentHash, std::equal_to<>>;
+    static constexpr std::size_t group_count = ShardCount >= 64 ? 64 : 1;
+    static constexpr std::size_t shards_per_group = ShardCount / group_count;
+    static_assert(ShardCount % group_count == 0);
 
-    ShardedIndex() : shards_(ShardCount), owned_(ShardCount, false) {}
+  public:
+    using Map = std::unordered_map<Key, Value, TransparentHash, std::equal_to<>>;
+
+    ShardedIndex() : group_owned_(group_count, false), shard_owned_(ShardCount, false) {}
 
     const Value* find(std::string_view key) const {
-        const auto& shard = shards_[shard_of(key)];
+        const Map* shard = shard_at(shard_of(key));
         if (!shard) return nullptr;
         auto found = shard->find(key);
         return found == shard->end() ? nullptr : &found->second;
     }
 
+    // With view keys, `key` must view text that `value` keeps alive.
     void set(std::string_view key, Value value) {
         auto& map = writable(shard_of(key));
         auto found = map.find(key);
         if (found != map.end()) {
-            found->second = std::move(value);
-            return;
+            if constexpr (std::is_same_v<Key, std::string>) {
+                found->second = std::move(value);
+                return;
+            }
+            map.erase(found);
+            --size_;
         }
-        map.emplace(std::string(key), std::move(value));
+        map.emplace(Key(key), std::move(value));
         ++size_;
     }
 
     void erase(std::string_view key) {
         std::size_t index = shard_of(key);
-        if (!shards_[index] || !shards_[index]->contains(key)) return;
+        const Map* shard = shard_at(index);
+        if (!shard || shard->find(key) == shard->end()) return;
         auto& map = writable(index);
         map.erase(map.find(key));
         --size_;
     }
 
     // Applies `change` to the value (default-constructed if absent); erases it when
-    // `change` returns false.
+    // `change` returns false. String keys only.
     template <typename Change>
     void update(std::string_view key, Change change) {
         auto& map = writable(shard_of(key));
@@ -72,28 +87,44 @@ class ShardedIndex {
     }
 
     // After this, the current shards belong to a snapshot: the next write clones.
-    void freeze() { std::fill(owned_.begin(), owned_.end(), false); }
+    void freeze() {
+        std::fill(group_owned_.begin(), group_owned_.end(), false);
+        std::fill(shard_owned_.begin(), shard_owned_.end(), false);
+    }
     void clear() { *this = ShardedIndex(); }
     std::size_t size() const { return size_; }
 
   private:
+    using Group = std::array<std::shared_ptr<Map>, shards_per_group>;
+
     static std::size_t shard_of(std::string_view key) {
         // The high bits pick the shard so the low bits still spread keys within it.
-        std::size_t hash = TransparentHash{}(key);
-        return (hash >> 20) % ShardCount;
+        return (TransparentHash{}(key) >> 20) % ShardCount;
+    }
+
+    const Map* shard_at(std::size_t index) const {
+        const auto& group = groups_[index / shards_per_group];
+        return group ? (*group)[index % shards_per_group].get() : nullptr;
     }
 
     Map& writable(std::size_t index) {
-        if (!owned_[index]) {
-            shards_[index] =
-                shards_[index] ? std::make_shared<Map>(*shards_[index]) : std::make_shared<Map>();
-            owned_[index] = true;
+        std::size_t group_index = index / shards_per_group;
+        auto& group = groups_[group_index];
+        if (!group_owned_[group_index]) {
+            group = group ? std::make_shared<Group>(*group) : std::make_shared<Group>();
+            group_owned_[group_index] = true;
         }
-        return *shards_[index];
+        auto& shard = (*group)[index % shards_per_group];
+        if (!shard_owned_[index]) {
+            shard = shard ? std::make_shared<Map>(*shard) : std::make_shared<Map>();
+            shard_owned_[index] = true;
+        }
+        return *shard;
     }
 
-    std::vector<std::shared_ptr<Map>> shards_;
-    std::vector<bool> owned_;
+    std::array<std::shared_ptr<Group>, group_count> groups_{};
+    std::vector<bool> group_owned_;
+    std::vector<bool> shard_owned_;
     std::size_t size_ = 0;
 };
 
