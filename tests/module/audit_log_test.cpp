@@ -6,8 +6,6 @@
 #include <Poco/Logger.h>
 #include <Poco/Message.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -130,19 +128,6 @@ bool eventually(const std::function<bool()>& condition, std::chrono::seconds lim
     return condition();
 }
 
-int closed_loopback_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    auto* generic = reinterpret_cast<sockaddr*>(&address);
-    ::bind(fd, generic, length);
-    ::getsockname(fd, generic, &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
 std::size_t lines_in(const std::string& path) {
     std::ifstream in(path);
     std::size_t lines = 0;
@@ -233,21 +218,6 @@ TEST_F(AuditLogTest, StoreNoneOnlyLogs) {
     EXPECT_EQ(log.pending(), 0u);
     EXPECT_FALSE(std::filesystem::exists(spool()));
     EXPECT_EQ(lines_at(Poco::Message::PRIO_NOTICE).size(), 1u);
-}
-
-TEST_F(AuditLogTest, BadStoreSpecIsRefusedWithTheValueAndTheForms) {
-    for (const std::string spec : {"mysql:host=db", "sqlite:", "", "postgres:host=db"}) {
-        try {
-            make_audit_store(spec);
-            ADD_FAILURE() << "accepted " << spec;
-        } catch (const std::invalid_argument& error) {
-            const std::string message = error.what();
-            EXPECT_NE(message.find("\"" + spec + "\""), std::string::npos) << message;
-            EXPECT_NE(message.find("sqlite:/path"), std::string::npos) << message;
-            EXPECT_NE(message.find("postgresql:"), std::string::npos) << message;
-            EXPECT_NE(message.find("none"), std::string::npos) << message;
-        }
-    }
 }
 
 TEST_F(AuditLogTest, RecordsReachTheStoreInOrder) {
@@ -463,41 +433,6 @@ TEST_F(AuditLogTest, RetentionPurgesAgainAfterThePurgeInterval) {
     EXPECT_TRUE(eventually([&] {
         return capture_->all_text().find("purged 1 records") != std::string::npos;
     })) << capture_->all_text();
-}
-
-TEST_F(AuditLogTest, PostgresPasswordNeverAppearsInErrorsOrLogs) {
-    const std::string port = std::to_string(closed_loopback_port());
-    const std::string keyword = "host=127.0.0.1 port=" + port +
-                                " user=audit password='s3cret pw' dbname=audit connect_timeout=2";
-    const std::string uri = "postgresql://audit:uri-s3cret@127.0.0.1:" + port + "/audit";
-    for (const std::string& conninfo : {keyword, uri}) {
-        auto store = make_audit_store("postgresql:" + conninfo);
-        ASSERT_NE(store, nullptr);
-        try {
-            store->write({record("a@x.test", "b@y.test")});
-            ADD_FAILURE() << "wrote to a closed port";
-        } catch (const std::runtime_error& error) {
-            EXPECT_EQ(std::string(error.what()).find("s3cret"), std::string::npos) << error.what();
-            EXPECT_NE(std::string(error.what()).find("127.0.0.1"), std::string::npos)
-                << error.what();
-        }
-        // The writer logs the failure before it spools the record.
-        const std::string own_spool = spool() + (conninfo == uri ? ".uri" : ".keyword");
-        AuditLog log(std::move(store), own_spool, std::chrono::days(90));
-        log.start();
-        log.record(record("a@x.test", "b@y.test"));
-        ASSERT_TRUE(eventually([&] { return lines_in(own_spool) == 1; }));
-    }
-    try {
-        make_audit_store("postgres:password=s3cret");
-        ADD_FAILURE() << "accepted a misspelt store";
-    } catch (const std::invalid_argument& error) {
-        EXPECT_EQ(std::string(error.what()).find("s3cret"), std::string::npos) << error.what();
-    }
-    const std::string logged = capture_->all_text();
-    EXPECT_NE(logged.find("password=***"), std::string::npos) << logged;
-    EXPECT_NE(logged.find("postgresql://audit:***@127.0.0.1"), std::string::npos) << logged;
-    EXPECT_EQ(logged.find("s3cret"), std::string::npos) << logged;
 }
 
 }  // namespace

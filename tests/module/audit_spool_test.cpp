@@ -1,0 +1,125 @@
+// The audit spool file on its own: records come back in order with every field, a
+// commit drops only what was read (records appended meanwhile stay), a spool left by a
+// crash is counted and its torn last line cannot swallow the next record.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "module/audit_spool.h"
+
+namespace mailpolicy {
+namespace {
+
+AuditRecord numbered(int n) {
+    AuditRecord r;
+    r.time =
+        std::chrono::system_clock::time_point(std::chrono::milliseconds(1'700'000'000'000 + n));
+    r.path = "sendmail";
+    r.direction = "receive";
+    r.action = "audit";
+    r.sender = "a@x.test";
+    r.recipient = std::to_string(n) + "@y.test";
+    r.login = "alice";
+    r.client_address = "::1";
+    r.account = "b@y.test";
+    r.rule = "rule with \"quotes\", a \\ and a\nnewline, «ü»";
+    r.reply_code = 550;
+    r.reply_status = "5.7.1";
+    r.reply_text = "text";
+    r.instance = "4C2F11A0B3";
+    return r;
+}
+
+class AuditSpoolTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "audit-spool-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        directory_ = pattern;
+    }
+    void TearDown() override { std::filesystem::remove_all(directory_); }
+    std::string path() const { return directory_ + "/audit.spool"; }
+
+    std::string directory_;
+};
+
+TEST_F(AuditSpoolTest, EveryFieldComesBackInOrder) {
+    AuditSpool spool(path());
+    spool.append({numbered(0), numbered(1)});
+    spool.append({numbered(2)});
+    EXPECT_EQ(spool.size(), 3u);
+    const auto front = spool.read_front(10);
+    ASSERT_EQ(front.records.size(), 3u);
+    for (int i = 0; i < 3; ++i) {
+        const AuditRecord expected = numbered(i);
+        const AuditRecord& r = front.records[i];
+        EXPECT_EQ(r.time, expected.time);
+        EXPECT_EQ(r.path, expected.path);
+        EXPECT_EQ(r.direction, expected.direction);
+        EXPECT_EQ(r.action, expected.action);
+        EXPECT_EQ(r.sender, expected.sender);
+        EXPECT_EQ(r.recipient, expected.recipient);
+        EXPECT_EQ(r.login, expected.login);
+        EXPECT_EQ(r.client_address, expected.client_address);
+        EXPECT_EQ(r.account, expected.account);
+        EXPECT_EQ(r.rule, expected.rule);
+        EXPECT_EQ(r.reply_code, expected.reply_code);
+        EXPECT_EQ(r.reply_status, expected.reply_status);
+        EXPECT_EQ(r.reply_text, expected.reply_text);
+        EXPECT_EQ(r.instance, expected.instance);
+    }
+}
+
+TEST_F(AuditSpoolTest, DroppingTheFrontKeepsWhatCameLater) {
+    AuditSpool spool(path());
+    spool.append({numbered(0), numbered(1), numbered(2)});
+    const auto front = spool.read_front(2);
+    ASSERT_EQ(front.records.size(), 2u);
+    spool.append({numbered(3)});  // while the first two were being committed
+    spool.drop_front(front);
+    EXPECT_EQ(spool.size(), 2u);
+    const auto rest = spool.read_front(10);
+    ASSERT_EQ(rest.records.size(), 2u);
+    EXPECT_EQ(rest.records[0].recipient, "2@y.test");
+    EXPECT_EQ(rest.records[1].recipient, "3@y.test");
+    spool.drop_front(rest);
+    EXPECT_EQ(spool.size(), 0u);
+    EXPECT_FALSE(std::filesystem::exists(path()));
+}
+
+TEST_F(AuditSpoolTest, ASpoolLeftByACrashIsCountedAndItsTornLineSkipped) {
+    {
+        AuditSpool earlier(path());
+        earlier.append({numbered(0)});
+    }
+    {
+        std::ofstream out(path(), std::ios::app);
+        out << R"({"time": 1, "path": "sm)";  // the process died mid-append
+    }
+    AuditSpool spool(path());
+    EXPECT_EQ(spool.size(), 2u);
+    spool.append({numbered(1)});
+    const auto front = spool.read_front(10);
+    EXPECT_EQ(front.lines, 3u);
+    ASSERT_EQ(front.records.size(), 2u);  // the torn line is skipped, the next one intact
+    EXPECT_EQ(front.records[0].recipient, "0@y.test");
+    EXPECT_EQ(front.records[1].recipient, "1@y.test");
+}
+
+TEST_F(AuditSpoolTest, AMissingDirectoryIsAnErrorNamingTheFile) {
+    AuditSpool spool(directory_ + "/missing/audit.spool");
+    try {
+        spool.append({numbered(0)});
+        FAIL() << "appended to a missing directory";
+    } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find("missing/audit.spool"), std::string::npos)
+            << error.what();
+    }
+}
+
+}  // namespace
+}  // namespace mailpolicy
