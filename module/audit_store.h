@@ -30,11 +30,11 @@ struct AuditRecord {
 };
 
 struct AuditQuery {
-    std::optional<std::string> sender;
-    std::optional<std::string> recipient;
-    std::optional<std::chrono::system_clock::time_point> since;
-    std::optional<std::chrono::system_clock::time_point> until;
-    std::size_t limit = 100;
+    std::optional<std::string> sender;     // exact address, compared case-insensitively
+    std::optional<std::string> recipient;  // likewise
+    std::optional<std::chrono::system_clock::time_point> since;  // since <= time
+    std::optional<std::chrono::system_clock::time_point> until;  // time < until
+    std::size_t limit = 100;                                     // at most 10,000 records come back
 };
 
 class AuditStore {
