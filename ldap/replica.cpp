@@ -18,9 +18,16 @@ namespace mailpolicy {
 namespace {
 
 struct StoredEntry {
-    std::string record;  // encode_record() of the attributes the mapping reads
+    std::string record;         // encode_record() of the attributes the mapping reads
+    std::string normalized_dn;  // empty when the DN in the record is already normalized
     MappedEntry mapped;
 };
+
+std::string_view dn_of(const std::string& record) {
+    std::string_view dn, uuid;
+    record_identity(record, dn, uuid);
+    return dn;
+}
 
 std::string_view domain_of(std::string_view address) {
     auto at = address.rfind('@');
@@ -41,8 +48,10 @@ struct Replica::State {
 
     EntryMapper mapper;
     SnapshotHolder& holder;
-    std::unordered_map<std::string, StoredEntry> by_dn;  // key: normalize_dn(dn)
-    UuidIndex by_uuid;                                   // values point at keys of by_dn
+    // Key: normalize_dn(dn), viewing the entry's own record (or normalized_dn) rather
+    // than a third copy of every DN.
+    std::unordered_map<std::string_view, StoredEntry, TransparentHash, std::equal_to<>> by_dn;
+    UuidIndex by_uuid;  // values point at keys of by_dn
     AddressClaims addresses;
     LoginClaims logins;
     DomainNameClaims domain_names;
@@ -66,8 +75,15 @@ void Replica::State::add(std::string key, const Entry& entry) {
     stored.record = encode_record(entry, [this](std::string_view name, std::string_view value) {
         return mapper.keeps_value(name, value);
     });
+    if (dn_of(stored.record) != key) stored.normalized_dn = key;
     claim(stored.mapped);
-    auto position = by_dn.insert_or_assign(std::move(key), std::move(stored)).first;
+    // Insert under the temporary key, then re-key the node to view its own storage
+    // (nodes never move, so the view stays valid as long as the entry).
+    auto node = by_dn.extract(by_dn.emplace(std::string_view(key), std::move(stored)).first);
+    const StoredEntry& kept = node.mapped();
+    node.key() =
+        kept.normalized_dn.empty() ? dn_of(kept.record) : std::string_view(kept.normalized_dn);
+    auto position = by_dn.insert(std::move(node)).position;
     if (!entry.uuid.empty()) by_uuid.set(entry.uuid, &position->first);
     pending = true;
 }
@@ -158,9 +174,9 @@ void Replica::upsert(Entry entry) {
     State& state = *state_;
     std::string key = normalize_dn(entry.dn);
     if (!entry.uuid.empty()) {
-        const std::string* renamed = state.by_uuid.find(entry.uuid);
+        const std::string_view* renamed = state.by_uuid.find(entry.uuid);
         if (renamed && *renamed != key) {
-            std::string old_key = *renamed;
+            std::string old_key(*renamed);
             state.remove(old_key);
         }
     }
@@ -173,9 +189,9 @@ void Replica::remove_dn(std::string_view dn) {
 }
 
 void Replica::remove_uuid(std::string_view uuid) {
-    const std::string* found = state_->by_uuid.find(uuid);
+    const std::string_view* found = state_->by_uuid.find(uuid);
     if (!found) return;
-    std::string key = *found;
+    std::string key(*found);
     state_->remove(key);
 }
 
@@ -184,7 +200,7 @@ void Replica::retain_only(const std::unordered_set<std::string>& present) {
     for (const auto& [key, stored] : state_->by_dn) {
         std::string_view dn, uuid;
         record_identity(stored.record, dn, uuid);
-        if (!present.contains(std::string(uuid))) gone.push_back(key);
+        if (!present.contains(std::string(uuid))) gone.emplace_back(key);
     }
     for (const auto& key : gone) state_->remove(key);
 }

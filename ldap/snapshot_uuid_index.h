@@ -17,7 +17,7 @@ class UuidIndex {
   public:
     // The value is a pointer to a key that outlives its entry here (a node of the
     // replica's DN map, which unordered_map keeps in place).
-    const std::string* find(std::string_view uuid) const {
+    const std::string_view* find(std::string_view uuid) const {
         if (auto binary = parse(uuid)) {
             auto found = binary_.find(*binary);
             return found == binary_.end() ? nullptr : found->second;
@@ -26,7 +26,7 @@ class UuidIndex {
         return found == text_.end() ? nullptr : found->second;
     }
 
-    void set(std::string_view uuid, const std::string* key) {
+    void set(std::string_view uuid, const std::string_view* key) {
         if (auto binary = parse(uuid)) {
             binary_.insert_or_assign(*binary, key);
         } else {
@@ -35,7 +35,7 @@ class UuidIndex {
     }
 
     // Forgets the UUID if it still points at `key` (a rename may have moved it on).
-    void erase(std::string_view uuid, const std::string* key) {
+    void erase(std::string_view uuid, const std::string_view* key) {
         if (auto binary = parse(uuid)) {
             auto found = binary_.find(*binary);
             if (found != binary_.end() && found->second == key) binary_.erase(found);
@@ -85,8 +85,9 @@ class UuidIndex {
         return result;
     }
 
-    std::unordered_map<Binary, const std::string*, BinaryHash> binary_;
-    std::unordered_map<std::string, const std::string*, TransparentHash, std::equal_to<>> text_;
+    std::unordered_map<Binary, const std::string_view*, BinaryHash> binary_;
+    std::unordered_map<std::string, const std::string_view*, TransparentHash, std::equal_to<>>
+        text_;
 };
 
 }  // namespace mailpolicy
