@@ -116,7 +116,8 @@ std::vector<std::string> file_requests(const std::string& path) {
 struct Connection {
     int fd = -1;
     std::size_t next_request = 0;
-    std::string pending_output;
+    const std::string* request = nullptr;  // points into the pool: nothing is copied
+    std::size_t sent = 0;
     std::string input;
     Clock::time_point sent_at;
 };
@@ -139,11 +140,11 @@ int open_connection(const Settings& settings) {
 }
 
 bool send_pending(Connection& connection) {
-    while (!connection.pending_output.empty()) {
-        ssize_t n = ::send(connection.fd, connection.pending_output.data(),
-                           connection.pending_output.size(), MSG_NOSIGNAL);
+    while (connection.sent < connection.request->size()) {
+        ssize_t n = ::send(connection.fd, connection.request->data() + connection.sent,
+                           connection.request->size() - connection.sent, MSG_NOSIGNAL);
         if (n > 0) {
-            connection.pending_output.erase(0, static_cast<std::size_t>(n));
+            connection.sent += static_cast<std::size_t>(n);
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             return true;
         } else {
@@ -196,7 +197,8 @@ class Worker {
 
   private:
     void send_next(Connection& connection) {
-        connection.pending_output = pool_[connection.next_request % pool_.size()];
+        connection.request = &pool_[connection.next_request % pool_.size()];
+        connection.sent = 0;
         ++connection.next_request;
         connection.sent_at = Clock::now();
         if (!send_pending(connection)) drop(connection);
