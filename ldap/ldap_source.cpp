@@ -21,7 +21,6 @@
 #include <Poco/Logger.h>
 
 #include "ldap/ldap_backoff.h"
-#include "ldap/ldap_cache_saver.h"
 #include "ldap/ldap_connection.h"
 #include "ldap/ldap_poll.h"
 #include "ldap/replica.h"
@@ -40,8 +39,8 @@ constexpr milliseconds quiet_period(15);
 constexpr milliseconds publish_deadline(50);
 constexpr milliseconds idle_wait(1000);
 // The cache is rewritten once changes have settled, at most this often, and at the latest
-// this long after the first unsaved change. Copying a large replica stalls the sync
-// thread (about a second per million entries), so it is kept out of bursts.
+// this long after the first unsaved change. Writing a large replica holds up the sync
+// thread (seconds for a million entries), so it is kept out of bursts of changes.
 constexpr milliseconds cache_settle(2000);
 constexpr milliseconds cache_interval(30000);
 constexpr milliseconds cache_staleness(300000);
@@ -105,7 +104,6 @@ class LdapSource final : public DirectorySource {
     int active_fd_ = -1;
 
     // Owned by the source thread.
-    std::optional<CacheSaver> cache_saver_;
     Backoff backoff_;
     std::string cookie_;
     bool use_polling_ = false;
@@ -172,7 +170,6 @@ void LdapSource::run() {
     sigaddset(&pipe_signal, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe_signal, nullptr);
 
-    if (!config_.cache_file.empty()) cache_saver_.emplace(config_.cache_file);
     Replica replica(config_, holder_);
     while (!stopping_) {
         try {
@@ -190,7 +187,6 @@ void LdapSource::run() {
             wait(backoff_.next());
         }
     }
-    cache_saver_.reset();  // finishes a save in progress
 }
 
 void LdapSource::serve_once(Replica& replica) {
@@ -268,7 +264,6 @@ Clock::time_point LdapSource::next_wakeup(std::optional<Clock::time_point> first
         deadline = std::min(last_message + quiet_period, *first_pending + publish_deadline);
     }
     if (cache_dirty_) {
-        // Not sooner than 100 ms: the writer may still be busy with the previous save.
         auto due = std::min(std::max(last_change_ + cache_settle, last_save_ + cache_interval),
                             dirty_since_ + cache_staleness);
         deadline = std::min(deadline, std::max(due, now + milliseconds(100)));
@@ -308,17 +303,24 @@ void LdapSource::publish(Replica& replica) {
 }
 
 void LdapSource::maybe_save_cache(Replica& replica, bool now) {
-    if (!cache_saver_ || !cache_dirty_ || cache_saver_->busy()) return;
-    auto current = Clock::now();
-    bool settled = current - last_change_ >= cache_settle && current - last_save_ >= cache_interval;
-    bool stale = current - dirty_since_ >= cache_staleness;
+    if (config_.cache_file.empty() || !cache_dirty_) return;
+    auto started = Clock::now();
+    bool settled = started - last_change_ >= cache_settle && started - last_save_ >= cache_interval;
+    bool stale = started - dirty_since_ >= cache_staleness;
     if (!now && !settled && !stale) return;
-    cache_saver_->save(CacheContent{replica.entries(), cookie_});
+    // Straight from the replica's compact records: a copy of a million entries first
+    // would double the memory. The sync thread waits meanwhile, hence "settled".
+    try {
+        replica.save_cache(config_.cache_file, cookie_);
+    } catch (const std::exception& problem) {
+        logger().warning("cannot save the directory cache: " + std::string(problem.what()));
+    }
     cache_dirty_ = false;
     last_save_ = Clock::now();
     logger().debug(
-        "copied " + std::to_string(replica.entry_count()) + " entries for the cache in " +
-        std::to_string(std::chrono::duration_cast<milliseconds>(last_save_ - current).count()) +
+        "saved " + std::to_string(replica.entry_count()) + " entries to " + config_.cache_file +
+        " in " +
+        std::to_string(std::chrono::duration_cast<milliseconds>(last_save_ - started).count()) +
         " ms");
 }
 
