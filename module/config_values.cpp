@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <regex>
 
 #include "module/config.h"
 #include "module/config_keys.h"
@@ -170,6 +169,19 @@ Mode mode(const Values& values, std::string_view key) {
     return *parsed;
 }
 
+// RFC 3463 permanent status "5.x.y": class 5, subject and detail of one to three digits.
+bool is_permanent_enhanced_status(std::string_view status) {
+    if (!status.starts_with("5.")) return false;
+    status.remove_prefix(2);
+    const std::size_t dot = status.find('.');
+    if (dot == std::string_view::npos) return false;
+    auto digits = [](std::string_view part) {
+        return !part.empty() && part.size() <= 3 &&
+               std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    return digits(status.substr(0, dot)) && digits(status.substr(dot + 1));
+}
+
 std::string reply_text(const Values& values, std::string_view key) {
     const std::string text = values.text(key);
     const bool printable = std::none_of(text.begin(), text.end(), [](char c) {
@@ -207,7 +219,7 @@ PolicyConfig policy_config(const Values& values) {
     }
     policy.reject_code = static_cast<int>(values.number("policy.reject-code", 500, 599));
     policy.reject_status = values.text("policy.reject-status");
-    if (!std::regex_match(policy.reject_status, std::regex(R"(5\.[0-9]{1,3}\.[0-9]{1,3})"))) {
+    if (!is_permanent_enhanced_status(policy.reject_status)) {
         values.bad("policy.reject-status", "an enhanced status code 5.x.x");
     }
     policy.send_reject_text = reply_text(values, "policy.send-reject-text");
