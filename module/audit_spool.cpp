@@ -1,6 +1,7 @@
 // The audit spool file: append with fsync, read from the front, drop the front after a
-// commit (rewriting the file only when records arrived meanwhile). Malformed lines are
-// logged and skipped, never fatal: one damaged record must not block all the others.
+// commit by moving a durable offset (kept in "<spool>.done"), never by rewriting the
+// file, which is removed once all of it is written. Malformed lines are logged and
+// skipped, never fatal: one damaged record must not block all the others.
 #include "module/audit_spool.h"
 
 #include <Poco/JSON/Object.h>
@@ -9,12 +10,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 #include "module/audit_format.h"
 
@@ -47,12 +50,11 @@ void write_durably(const std::string& path, const std::string& data, int flags) 
     ::close(fd);
 }
 
-std::string read_from(const std::string& path, std::uint64_t offset) {
-    std::ifstream in(path, std::ios::binary);
-    in.seekg(static_cast<std::streamoff>(offset));
-    std::ostringstream rest;
-    rest << in.rdbuf();
-    return rest.str();
+// The offset "<spool>.done" holds; 0 when it is missing or unreadable (replay it all).
+std::uint64_t read_offset(const std::string& path) {
+    std::ifstream in(path);
+    std::uint64_t offset = 0;
+    return in >> offset ? offset : 0;
 }
 
 }  // namespace
@@ -98,12 +100,26 @@ AuditRecord decode_spool_line(const std::string& line) {
                        text("instance")};
 }
 
-AuditSpool::AuditSpool(std::string path) : path_(std::move(path)) {
+AuditSpool::AuditSpool(std::string path)
+    : path_(std::move(path)), done_path_(path_ + ".done"), offset_(read_offset(done_path_)) {
+    std::error_code missing, ignored;
+    const auto size = std::filesystem::file_size(path_, missing);
+    if (missing || offset_ > size) {  // no spool, or an offset that is not about this one
+        std::filesystem::remove(done_path_, ignored);
+        offset_ = 0;
+        if (missing) return;
+    }
     std::ifstream in(path_, std::ios::binary);
-    if (!in) return;
-    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    for (char c : content) lines_ += c == '\n' ? 1 : 0;
-    if (!content.empty() && content.back() != '\n') {
+    in.seekg(static_cast<std::streamoff>(offset_));
+    std::vector<char> buffer(64 * 1024);
+    char last = '\n';
+    while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
+        const char* begin = buffer.data();
+        const char* end = begin + in.gcount();
+        lines_ += static_cast<std::size_t>(std::count(begin, end, '\n'));
+        last = *(end - 1);
+    }
+    if (last != '\n') {
         write_durably(path_, "\n", O_APPEND);
         ++lines_;
     }
@@ -122,6 +138,7 @@ AuditSpool::Front AuditSpool::read_front(std::size_t max_records) const {
     std::lock_guard lock(mutex_);
     Front front;
     std::ifstream in(path_, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(offset_));
     std::string line;
     while (front.records.size() < max_records && std::getline(in, line)) {
         if (in.eof()) break;  // no newline yet: not a whole record
@@ -139,18 +156,21 @@ AuditSpool::Front AuditSpool::read_front(std::size_t max_records) const {
 
 void AuditSpool::drop_front(const Front& front) {
     std::lock_guard lock(mutex_);
+    offset_ += front.bytes;
+    lines_ -= std::min(lines_, front.lines);
     std::error_code error;
     const auto size = std::filesystem::file_size(path_, error);
-    if (error || size <= front.bytes) {
+    if (error || offset_ >= size) {  // all written: start afresh
         std::filesystem::remove(path_, error);
+        std::filesystem::remove(done_path_, error);
+        offset_ = 0;
         lines_ = 0;
         return;
     }
-    // Records appended after read_front: keep them, in order, in a fresh file.
-    const std::string temporary = path_ + ".tmp";
-    write_durably(temporary, read_from(path_, front.bytes), O_TRUNC);
-    if (::rename(temporary.c_str(), path_.c_str()) != 0) fail("replace", path_);
-    lines_ -= front.lines;
+    // A crash before the rename replays this front once more: at-least-once.
+    const std::string temporary = done_path_ + ".tmp";
+    write_durably(temporary, std::to_string(offset_) + "\n", O_TRUNC);
+    if (::rename(temporary.c_str(), done_path_.c_str()) != 0) fail("replace", done_path_);
 }
 
 std::size_t AuditSpool::size() const {

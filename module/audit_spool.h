@@ -1,6 +1,7 @@
 // The audit spool: a file of records the store could not take yet, one JSON object per
 // line, appended with fsync. Records are read from the front and dropped only after the
-// caller has committed them. Thread-safe; I/O errors throw std::runtime_error.
+// caller has committed them (an offset in "<path>.done"). Thread-safe; I/O errors throw
+// std::runtime_error.
 #pragma once
 
 #include <cstddef>
@@ -28,7 +29,8 @@ class AuditSpool {
 
     void append(const std::vector<AuditRecord>& records);
     Front read_front(std::size_t max_records) const;
-    // Removes what read_front returned; records appended since then are kept.
+    // Marks what read_front returned as written; records appended since then are kept.
+    // Removes the file once everything in it is written.
     void drop_front(const Front& front);
     // Records in the file.
     std::size_t size() const;
@@ -36,8 +38,10 @@ class AuditSpool {
 
   private:
     std::string path_;
+    std::string done_path_;  // how many bytes of path_ are already in the store
     mutable std::mutex mutex_;
-    std::size_t lines_ = 0;
+    std::uint64_t offset_ = 0;
+    std::size_t lines_ = 0;  // records after offset_
 };
 
 // One spool line (without the newline) and back; decode throws on a malformed line.

@@ -82,6 +82,11 @@ TEST_F(AuditSpoolTest, DroppingTheFrontKeepsWhatCameLater) {
     spool.append({numbered(3)});  // while the first two were being committed
     spool.drop_front(front);
     EXPECT_EQ(spool.size(), 2u);
+    {
+        AuditSpool after_a_restart(path());  // the drop is durable
+        EXPECT_EQ(after_a_restart.size(), 2u);
+        EXPECT_EQ(after_a_restart.read_front(10).records.at(0).recipient, "2@y.test");
+    }
     const auto rest = spool.read_front(10);
     ASSERT_EQ(rest.records.size(), 2u);
     EXPECT_EQ(rest.records[0].recipient, "2@y.test");
@@ -89,6 +94,7 @@ TEST_F(AuditSpoolTest, DroppingTheFrontKeepsWhatCameLater) {
     spool.drop_front(rest);
     EXPECT_EQ(spool.size(), 0u);
     EXPECT_FALSE(std::filesystem::exists(path()));
+    EXPECT_FALSE(std::filesystem::exists(path() + ".done"));
 }
 
 TEST_F(AuditSpoolTest, ASpoolLeftByACrashIsCountedAndItsTornLineSkipped) {
