@@ -338,6 +338,27 @@ TEST_F(AuditLogTest, StoreDownSpoolsAndTheNextStartReplaysInOrder) {
     for (int i = 0; i < 6; ++i) EXPECT_EQ(found[5 - i].recipient, std::to_string(i) + "@y.test");
 }
 
+TEST_F(AuditLogTest, ALargeSpoolIsWrittenBackInChunksExactlyOnce) {
+    constexpr int count = 12'000;  // more than one write-back transaction
+    {
+        auto store = std::make_unique<FakeStore>();
+        store->available = false;
+        AuditLog log(std::move(store), spool(), std::chrono::days(90));
+        for (int i = 0; i < count; ++i) log.record(record("a@x.test", std::to_string(i)));
+        log.stop();
+        ASSERT_EQ(lines_in(spool()), std::size_t{count});
+    }
+    auto store = std::make_unique<FakeStore>();
+    FakeStore& fake = *store;
+    AuditLog log(std::move(store), spool(), std::chrono::days(90));
+    log.start();
+    ASSERT_TRUE(eventually([&] { return log.pending() == 0; }));
+    std::lock_guard lock(fake.mutex);
+    ASSERT_EQ(fake.written.size(), std::size_t{count});
+    for (int i = 0; i < count; ++i) ASSERT_EQ(fake.written[i].recipient, std::to_string(i));
+    EXPECT_FALSE(std::filesystem::exists(spool()));
+}
+
 TEST_F(AuditLogTest, StoreThatComesBackGetsSpooledRecordsFirstExactlyOnce) {
     auto store = std::make_unique<FakeStore>();
     FakeStore& fake = *store;
