@@ -21,7 +21,9 @@ bool equal_ignoring_case(std::string_view a, std::string_view b) {
 const std::vector<std::string>& Entry::values(std::string_view name) const {
     static const std::vector<std::string> none;
     auto found = attributes.find(name);
-    if (found == attributes.end()) {
+    bool has_upper =
+        std::any_of(name.begin(), name.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+    if (found == attributes.end() && has_upper) {
         std::string lowered(name);
         for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         found = attributes.find(lowered);
