@@ -176,7 +176,6 @@ void LdapSource::run() {
             serve_once(replica);
         } catch (const LdapError& error) {
             if (stopping_) break;
-            handle_failure(error, replica);
             if (error.code() == LDAP_UNAVAILABLE_CRITICAL_EXTENSION && !use_polling_ &&
                 config_.sync == DirectoryConfig::Sync::Auto) {
                 logger().warning(std::string(error.what()) + "; polling every " +
@@ -184,6 +183,7 @@ void LdapSource::run() {
                 use_polling_ = true;
                 continue;
             }
+            handle_failure(error, replica);
             wait(backoff_.next());
         }
     }

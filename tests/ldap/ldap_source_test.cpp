@@ -60,8 +60,8 @@ TEST_F(LdapSourceTest, AccountAddModifyDeleteReachTheSnapshot) {
     auto started = std::chrono::steady_clock::now();
     slapd_.modify_ldif(set_send_mode_ldif("carol", "allowAll"));
     EXPECT_TRUE(wait_for_snapshot(holder_, send_mode_is("carol@example.com", Mode::AllowAll)));
-    // A single change must not wait for a batch to fill (ldapmodify itself takes ~10 ms).
-    EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(1000));
+    // A single change must not wait for a batch to fill (this includes running ldapmodify).
+    EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(2000));
 
     slapd_.delete_dn(account_dn("carol"));
     EXPECT_TRUE(wait_for_snapshot(holder_, [](const Snapshot& s) {
@@ -228,14 +228,14 @@ TEST_F(LdapSourceTest, StopReturnsPromptly) {
     ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(2)));
     auto started = std::chrono::steady_clock::now();
     source->stop();
-    EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(500));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(1000));
 
     slapd_.stop();  // and while it waits to reconnect
     auto waiting = start_source();
     ASSERT_TRUE(wait_until([&] { return waiting->status().state != "loading"; }));
     started = std::chrono::steady_clock::now();
     waiting->stop();
-    EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(500));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(1000));
 }
 
 }  // namespace
