@@ -137,9 +137,13 @@ TEST(SchemaLdif, LoadsIntoCnConfigAndAcceptsAnIndex) {
                          "mailPolicySendMode: localAndSubdomains"));
     EXPECT_FALSE(slapd.try_add_ldif(account_with("bad", "mailPolicyReceiveEnabled: maybe\n")).ok());
 
-    // The schema survives a restart (it is stored in the cn=config directory).
+    // The schema survives a restart (it is stored in the cn=config directory), and an
+    // offline slapadd sees it too.
     slapd.stop();
+    slapd.bulk_load(account_with("offline", "mailPolicySendMode: denyAll\n"));
     slapd.start();
+    EXPECT_TRUE(contains(slapd.search(TestSlapd::base_dn(), "(uid=offline)"),
+                         "mailPolicySendMode: denyAll"));
     EXPECT_TRUE(contains(slapd.search(TestSlapd::base_dn(), "(uid=alice)"),
                          "mailPolicyEnforcement: enforce"));
 }
@@ -169,6 +173,29 @@ TEST(TestSlapdLimits, ReaderIsUnlimitedWhileAnonymousHitsTheSizeLimit) {
         slapd.try_search(TestSlapd::Identity::Anonymous, TestSlapd::base_dn(), "(mail=*)", {"1.1"});
     EXPECT_EQ(anonymous.exit_status, 4) << "sizeLimitExceeded: " << anonymous.errors;
     EXPECT_EQ(count_entries(anonymous.output), 5U);
+}
+
+TEST(TestSlapdLimits, BulkLoadKeepsPortAndDataAndNeedsTheLimitPast500) {
+    TestSlapd slapd;
+    int port = slapd.port();
+    std::string ldif;
+    for (int i = 0; i < 600; ++i) ldif += account_with("bulk" + std::to_string(i), "") + "\n";
+    slapd.bulk_load(ldif);
+    EXPECT_TRUE(slapd.running());
+    EXPECT_EQ(slapd.port(), port);
+    ToolResult reader =
+        slapd.try_search(TestSlapd::Identity::Reader, TestSlapd::base_dn(), "(mail=*)", {"1.1"});
+    EXPECT_EQ(count_entries(reader.output), 600U) << reader.errors;
+    ToolResult anonymous =
+        slapd.try_search(TestSlapd::Identity::Anonymous, TestSlapd::base_dn(), "(mail=*)", {"1.1"});
+    EXPECT_EQ(anonymous.exit_status, 4);
+    EXPECT_EQ(count_entries(anonymous.output), 500U);
+    slapd.stop();
+    EXPECT_FALSE(slapd.running());
+    slapd.start();
+    EXPECT_EQ(slapd.port(), port);
+    EXPECT_TRUE(
+        contains(slapd.search(TestSlapd::base_dn(), "(uid=bulk599)"), "bulk599@example.com"));
 }
 
 }  // namespace

@@ -27,7 +27,7 @@ namespace mailpolicy::test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto tool_timeout = std::chrono::seconds(120);  // bulk loads take a while
+constexpr auto bulk_load_timeout = std::chrono::seconds(1800);  // a million entries
 constexpr auto start_timeout = std::chrono::seconds(20);
 constexpr auto stop_timeout = std::chrono::seconds(15);
 
@@ -220,7 +220,10 @@ void TestSlapd::write_config() {
 }
 
 std::vector<std::string> TestSlapd::config_arguments() const {
-    if (options_.cn_config) return {"-F", directory_ + "/slapd.d"};
+    // Before convert_config() there is only slapd.conf, also in cn=config mode.
+    if (options_.cn_config && std::filesystem::exists(directory_ + "/slapd.d/cn=config.ldif")) {
+        return {"-F", directory_ + "/slapd.d"};
+    }
     return {"-f", directory_ + "/slapd.conf"};
 }
 
@@ -302,7 +305,7 @@ void TestSlapd::stop() {
 }
 
 ToolResult TestSlapd::run_ldap_tool(const std::vector<std::string>& arguments,
-                                    std::string_view input) {
+                                    std::string_view input, std::chrono::seconds timeout) {
     // Unique names: tests may drive one server from several threads.
     static std::atomic<unsigned> runs{0};
     std::string prefix = directory_ + "/tool." + std::to_string(runs++);
@@ -312,8 +315,7 @@ ToolResult TestSlapd::run_ldap_tool(const std::vector<std::string>& arguments,
     std::string err_path = prefix + ".err";
     write_file(err_path, "");
     ToolResult result;
-    result.exit_status =
-        wait_for_exit(spawn(arguments, input_path, out_path, err_path), tool_timeout);
+    result.exit_status = wait_for_exit(spawn(arguments, input_path, out_path, err_path), timeout);
     result.output = read_file(out_path);
     result.errors = read_file(err_path);
     for (const auto& path : {input_path, out_path, err_path}) ::unlink(path.c_str());
@@ -384,8 +386,9 @@ void TestSlapd::bulk_load(std::string_view ldif) {
 void TestSlapd::bulk_load_file(const std::string& ldif_path) {
     bool was_running = running();
     stop();
-    ToolResult result =
-        run_ldap_tool({"slapadd", "-q", "-f", directory_ + "/slapd.conf", "-l", ldif_path}, "");
+    std::vector<std::string> arguments{"slapadd", "-q", "-l", ldif_path};
+    for (const auto& argument : config_arguments()) arguments.push_back(argument);
+    ToolResult result = run_ldap_tool(arguments, "", bulk_load_timeout);
     throw_unless_ok(result, "slapadd " + ldif_path);
     if (was_running) start();
 }

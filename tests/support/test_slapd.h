@@ -5,6 +5,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,7 +91,8 @@ class TestSlapd {
     std::vector<std::string> config_arguments() const;
     void load_base_entries();
     void wait_until_answering();
-    ToolResult run_ldap_tool(const std::vector<std::string>& arguments, std::string_view input);
+    ToolResult run_ldap_tool(const std::vector<std::string>& arguments, std::string_view input,
+                             std::chrono::seconds timeout = std::chrono::seconds(120));
 
     TestSlapdOptions options_;
     std::string directory_;
