@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "ldap/ldif_parser.h"
 #include "ldap/replica.h"
 
 namespace mailpolicy {
@@ -103,6 +104,32 @@ void upsert_each(benchmark::State& state) {
     }
 }
 BENCHMARK(upsert_each)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kSecond);
+
+// What an ldif: source does when the file changes: parse it whole and replace_all.
+void ldif_reload(benchmark::State& state) {
+    auto count = static_cast<std::size_t>(state.range(0));
+    std::string path = "/tmp/mailpolicy-bench-" + std::to_string(::getpid()) + ".ldif";
+    {
+        std::ofstream out(path);
+        for (std::size_t i = 0; i < count; ++i) {
+            Entry entry = make_account(i);
+            out << "dn: " << entry.dn << "\n";
+            for (const auto& [name, values] : entry.attributes) {
+                for (const auto& value : values) out << name << ": " << value << "\n";
+            }
+            out << "\n";
+        }
+    }
+    DirectoryConfig config;
+    SnapshotHolder holder;
+    Replica replica(config, holder);
+    for (auto _ : state) {
+        replica.replace_all(parse_ldif_file(path));
+        replica.publish();
+    }
+    ::unlink(path.c_str());
+}
+BENCHMARK(ldif_reload)->Arg(100'000)->Iterations(3)->Unit(benchmark::kMillisecond);
 
 void publish_after_one_upsert(benchmark::State& state) {
     DirectoryConfig config;
