@@ -7,11 +7,14 @@
 #include <Poco/Data/PostgreSQL/SessionImpl.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Exception.h>
+#include <Poco/String.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <mutex>
-#include <regex>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
 
 #include "module/audit_sql.h"
 
@@ -20,19 +23,67 @@ namespace {
 
 constexpr AuditSqlDialect postgres_dialect{true, "id BIGSERIAL PRIMARY KEY"};
 
-// The password values a conninfo holds, in keyword=value or URI form.
-std::vector<std::string> passwords_in(const std::string& conninfo) {
-    static const std::regex keyword(R"(password\s*=\s*('((?:[^'\\]|\\.)*)'|([^\s']+)))",
-                                    std::regex::icase);
-    static const std::regex uri(R"(://[^:/@\s]*:([^@/\s]+)@)");
-    std::vector<std::string> found;
-    for (std::sregex_iterator it(conninfo.begin(), conninfo.end(), keyword), end; it != end; ++it) {
-        found.push_back((*it)[2].matched ? (*it)[2].str() : (*it)[3].str());
+// Where a text holds a password value: `password = value` or `password='quoted'`
+// (keyword form, any case) and `scheme://user:secret@` (URI form). `begin`/`end` span what
+// redaction replaces (a quoted value with its quotes); `inner` is the password itself.
+struct PasswordSpan {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    std::string_view inner;
+};
+
+bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+std::size_t skip_blanks(std::string_view text, std::size_t at) {
+    while (at < text.size() && is_blank(text[at])) ++at;
+    return at;
+}
+
+// The keyword-form value starting at `at` (just past "password"), if there is one.
+std::optional<PasswordSpan> keyword_value(std::string_view text, std::size_t at) {
+    at = skip_blanks(text, at);
+    if (at >= text.size() || text[at] != '=') return std::nullopt;
+    const std::size_t begin = skip_blanks(text, at + 1);
+    std::size_t end = begin;
+    if (begin < text.size() && text[begin] == '\'') {
+        for (end = begin + 1; end < text.size() && text[end] != '\''; ++end) {
+            if (text[end] == '\\') ++end;
+        }
+        end = std::min(end + 1, text.size());
+        const std::size_t inner_end = std::max(begin + 1, end - (text[end - 1] == '\'' ? 1 : 0));
+        return PasswordSpan{begin, end, text.substr(begin + 1, inner_end - begin - 1)};
     }
-    for (std::sregex_iterator it(conninfo.begin(), conninfo.end(), uri), end; it != end; ++it) {
-        found.push_back((*it)[1].str());
+    while (end < text.size() && !is_blank(text[end]) && text[end] != '\'') ++end;
+    if (end == begin) return std::nullopt;
+    return PasswordSpan{begin, end, text.substr(begin, end - begin)};
+}
+
+// The URI-form password after "://" at `at`: "user:secret@" with no '/' before the '@'.
+std::optional<PasswordSpan> uri_password(std::string_view text, std::size_t at) {
+    const std::size_t authority_end = text.find_first_of("/@ \t\n\r", at);
+    if (authority_end == std::string_view::npos || text[authority_end] != '@') return std::nullopt;
+    const std::size_t colon = text.find(':', at);
+    if (colon == std::string_view::npos || colon + 1 >= authority_end) return std::nullopt;
+    return PasswordSpan{colon + 1, authority_end,
+                        text.substr(colon + 1, authority_end - colon - 1)};
+}
+
+std::vector<PasswordSpan> password_spans(std::string_view text) {
+    std::vector<PasswordSpan> spans;
+    const std::string lowered = Poco::toLower(std::string(text));
+    for (std::size_t at = lowered.find("password"); at != std::string::npos;
+         at = lowered.find("password", at + 1)) {
+        if (auto span = keyword_value(text, at + 8)) spans.push_back(*span);
     }
-    return found;
+    for (std::size_t at = text.find("://"); at != std::string_view::npos;
+         at = text.find("://", at + 3)) {
+        if (auto span = uri_password(text, at + 3)) spans.push_back(*span);
+    }
+    std::sort(spans.begin(), spans.end(),
+              [](const PasswordSpan& a, const PasswordSpan& b) { return a.begin < b.begin; });
+    return spans;
 }
 
 // libpq's messages span lines ("\n\tIs the server running…"); log lines must not.
@@ -171,12 +222,13 @@ class PostgresAuditStore final : public AuditStore {
 }  // namespace
 
 std::string redact_conninfo(std::string text, const std::string& conninfo) {
-    static const std::regex keyword(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s']+))",
-                                    std::regex::icase);
-    static const std::regex uri(R"((://[^:/@\s]*:)[^@/\s]+@)");
-    text = std::regex_replace(text, keyword, "$1***");
-    text = std::regex_replace(text, uri, "$1***@");
-    for (const std::string& password : passwords_in(conninfo)) {
+    std::vector<std::string> passwords;
+    for (const PasswordSpan& span : password_spans(conninfo)) passwords.emplace_back(span.inner);
+    const std::vector<PasswordSpan> spans = password_spans(text);
+    for (auto span = spans.rbegin(); span != spans.rend(); ++span) {
+        text.replace(span->begin, span->end - span->begin, "***");
+    }
+    for (const std::string& password : passwords) {
         if (password.empty()) continue;
         for (auto at = text.find(password); at != std::string::npos;
              at = text.find(password, at + 3)) {
