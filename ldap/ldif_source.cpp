@@ -1,5 +1,5 @@
-// LdifSource: one watcher thread owns the Replica. The first load happens in start()
-// so a daemon with a good file serves at once; later loads happen on the thread.
+// LdifSource: one watcher thread owns the Replica and does every load, the first one
+// included, so start() returns at once even for a big file (status "loading" until then).
 // stat() polling rather than inotify: it also sees a file replaced by rename or edited
 // on a network filesystem, and costs one syscall every half second.
 #include "ldap/ldif_source.h"
@@ -55,8 +55,10 @@ class LdifSource final : public DirectorySource {
             std::lock_guard lock(mutex_);
             stopping_ = false;
         }
-        load(identify(path_));
-        watcher_ = std::thread([this] { watch(); });
+        watcher_ = std::thread([this] {
+            load(identify(path_));
+            watch();
+        });
     }
 
     void stop() override {
