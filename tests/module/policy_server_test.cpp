@@ -15,40 +15,15 @@
 #include <mutex>
 #include <thread>
 
-#include "modes/memory_directory.h"
 #include "module/policy_service.h"
+#include "tests/support/memory_snapshot.h"
 
 namespace mailpolicy {
 namespace {
 
-class TestSnapshot final : public Snapshot {
-  public:
-    MemoryDirectory directory;
-
-    const Account* account_by_address(std::string_view a) const override {
-        return directory.account_by_address(a);
-    }
-    const Account* account_by_login(std::string_view l) const override {
-        return directory.account_by_login(l);
-    }
-    const Domain* domain_by_name(std::string_view n) const override {
-        return directory.domain_by_name(n);
-    }
-    const PolicyClass* class_by_dn(std::string_view d) const override {
-        return directory.class_by_dn(d);
-    }
-    bool hosts_domain(std::string_view d) const override { return directory.hosts_domain(d); }
-    std::size_t account_count() const override { return directory.account_count(); }
-    std::size_t class_count() const override { return 0; }
-    std::size_t domain_count() const override { return 1; }
-    std::size_t address_conflicts() const override { return directory.address_conflicts(); }
-    std::chrono::system_clock::time_point built_at() const override { return built; }
-    std::chrono::system_clock::time_point built = std::chrono::system_clock::now();
-};
-
 // alice@example.com may send only inside example.com; bob@example.com is audited.
 std::shared_ptr<const Snapshot> example_snapshot() {
-    auto snapshot = std::make_shared<TestSnapshot>();
+    auto snapshot = std::make_shared<MemorySnapshot>();
     Domain domain;
     domain.dn = "dc=example,dc=com";
     domain.names = {"example.com"};
