@@ -27,6 +27,8 @@ struct AuditRecord {
     std::string reply_status;
     std::string reply_text;
     std::string instance;  // Postfix instance or queue id, when known
+
+    bool operator==(const AuditRecord&) const = default;
 };
 
 struct AuditQuery {

@@ -23,34 +23,13 @@
 
 #include "module/audit_log.h"
 #include "module/audit_store.h"
+#include "tests/module/audit_test_support.h"
 
 namespace mailpolicy {
 namespace {
 
 using namespace std::chrono_literals;
 using std::chrono::system_clock;
-
-// Collects what the "mailpolicyd.audit" logger emits.
-class CaptureChannel : public Poco::Channel {
-  public:
-    void log(const Poco::Message& message) override {
-        std::lock_guard lock(mutex_);
-        messages_.push_back(message);
-    }
-    std::vector<Poco::Message> messages() const {
-        std::lock_guard lock(mutex_);
-        return messages_;
-    }
-    std::string all_text() const {
-        std::string text;
-        for (const auto& message : messages()) text += message.getText() + "\n";
-        return text;
-    }
-
-  private:
-    mutable std::mutex mutex_;
-    std::vector<Poco::Message> messages_;
-};
 
 // A store the test can switch off; it keeps what it was given, batch by batch.
 class FakeStore : public AuditStore {
@@ -126,13 +105,6 @@ bool eventually(const std::function<bool()>& condition, std::chrono::seconds lim
         std::this_thread::sleep_for(20ms);
     }
     return condition();
-}
-
-std::size_t lines_in(const std::string& path) {
-    std::ifstream in(path);
-    std::size_t lines = 0;
-    for (std::string line; std::getline(in, line);) ++lines;
-    return lines;
 }
 
 class AuditLogTest : public ::testing::Test {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "module/audit_spool.h"
+#include "tests/module/audit_test_support.h"
 
 namespace mailpolicy {
 namespace {
@@ -55,22 +56,7 @@ TEST_F(AuditSpoolTest, EveryFieldComesBackInOrder) {
     const auto front = spool.read_front(10);
     ASSERT_EQ(front.records.size(), 3u);
     for (int i = 0; i < 3; ++i) {
-        const AuditRecord expected = numbered(i);
-        const AuditRecord& r = front.records[i];
-        EXPECT_EQ(r.time, expected.time);
-        EXPECT_EQ(r.path, expected.path);
-        EXPECT_EQ(r.direction, expected.direction);
-        EXPECT_EQ(r.action, expected.action);
-        EXPECT_EQ(r.sender, expected.sender);
-        EXPECT_EQ(r.recipient, expected.recipient);
-        EXPECT_EQ(r.login, expected.login);
-        EXPECT_EQ(r.client_address, expected.client_address);
-        EXPECT_EQ(r.account, expected.account);
-        EXPECT_EQ(r.rule, expected.rule);
-        EXPECT_EQ(r.reply_code, expected.reply_code);
-        EXPECT_EQ(r.reply_status, expected.reply_status);
-        EXPECT_EQ(r.reply_text, expected.reply_text);
-        EXPECT_EQ(r.instance, expected.instance);
+        EXPECT_EQ(front.records[i], numbered(i));
     }
 }
 

@@ -9,31 +9,13 @@
 #include <string>
 
 #include "module/audit_store.h"
+#include "tests/module/audit_test_support.h"
 
 namespace mailpolicy {
 namespace {
 
 using namespace std::chrono_literals;
 using std::chrono::system_clock;
-
-system_clock::time_point at_ms(std::int64_t ms) {
-    return system_clock::time_point(std::chrono::milliseconds(ms));
-}
-
-AuditRecord record(std::int64_t ms, std::string sender, std::string recipient) {
-    AuditRecord r;
-    r.time = at_ms(ms);
-    r.path = "smtp";
-    r.direction = "send";
-    r.action = "reject";
-    r.sender = std::move(sender);
-    r.recipient = std::move(recipient);
-    r.reply_code = 550;
-    r.reply_status = "5.7.1";
-    r.reply_text = "Sending to this recipient is not permitted";
-    r.rule = "send: account " + r.sender + " mode localOnly";
-    return r;
-}
 
 class AuditSqliteTest : public ::testing::Test {
   protected:
@@ -75,21 +57,7 @@ TEST_F(AuditSqliteTest, EveryFieldRoundTripsWithMillisecondTime) {
 
     const auto found = store_->query({});
     ASSERT_EQ(found.size(), 1u);
-    const AuditRecord& r = found[0];
-    EXPECT_EQ(r.time, written.time);
-    EXPECT_EQ(r.path, written.path);
-    EXPECT_EQ(r.direction, written.direction);
-    EXPECT_EQ(r.action, written.action);
-    EXPECT_EQ(r.sender, written.sender);
-    EXPECT_EQ(r.recipient, written.recipient);
-    EXPECT_EQ(r.login, written.login);
-    EXPECT_EQ(r.client_address, written.client_address);
-    EXPECT_EQ(r.account, written.account);
-    EXPECT_EQ(r.rule, written.rule);
-    EXPECT_EQ(r.reply_code, written.reply_code);
-    EXPECT_EQ(r.reply_status, written.reply_status);
-    EXPECT_EQ(r.reply_text, written.reply_text);
-    EXPECT_EQ(r.instance, written.instance);
+    EXPECT_EQ(found[0], written);
 }
 
 TEST_F(AuditSqliteTest, SubMillisecondPartIsDroppedNotRounded) {

@@ -23,28 +23,12 @@
 #include "module/audit_log.h"
 #include "module/audit_postgres.h"
 #include "module/audit_store.h"
+#include "tests/module/audit_test_support.h"
 
 namespace mailpolicy {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Collects the text of what the "mailpolicyd.audit" logger emits.
-class CaptureChannel : public Poco::Channel {
-  public:
-    void log(const Poco::Message& message) override {
-        std::lock_guard lock(mutex_);
-        text_ += message.getText() + "\n";
-    }
-    std::string all_text() const {
-        std::lock_guard lock(mutex_);
-        return text_;
-    }
-
-  private:
-    mutable std::mutex mutex_;
-    std::string text_;
-};
 
 AuditRecord record(std::string sender, std::string recipient) {
     AuditRecord r;
@@ -79,13 +63,6 @@ int closed_loopback_port() {
     ::getsockname(fd, generic, &length);
     ::close(fd);
     return ntohs(address.sin_port);
-}
-
-std::size_t lines_in(const std::string& path) {
-    std::ifstream in(path);
-    std::size_t lines = 0;
-    for (std::string line; std::getline(in, line);) ++lines;
-    return lines;
 }
 
 class AuditStoreTest : public ::testing::Test {
