@@ -86,17 +86,6 @@ std::string join(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-int free_loopback_port() {
-    Descriptor socket_fd(::socket(AF_INET, SOCK_STREAM, 0));
-    if (socket_fd.fd < 0) throw std::runtime_error("socket: " + std::string(strerror(errno)));
-    sockaddr_in address = loopback(0);
-    if (::bind(socket_fd.fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
-        throw std::runtime_error("bind: " + std::string(strerror(errno)));
-    socklen_t length = sizeof address;
-    ::getsockname(socket_fd.fd, reinterpret_cast<sockaddr*>(&address), &length);
-    return ntohs(address.sin_port);
-}
-
 fs::path make_scratch_directory(const std::string& prefix) {
     std::string pattern = (fs::temp_directory_path() / (prefix + "-XXXXXX")).string();
     if (::mkdtemp(pattern.data()) == nullptr)

@@ -12,10 +12,9 @@
 #include <string>
 #include <vector>
 
-namespace mailpolicy::test {
+#include "tests/support/free_port.h"
 
-// A loopback TCP port that was free a moment ago (bind to port 0, read it, close).
-int free_loopback_port();
+namespace mailpolicy::test {
 
 // A fresh directory under /tmp, removed by the caller (TestDaemon and TestPostfix do).
 std::filesystem::path make_scratch_directory(const std::string& prefix);

@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/free_port.h"
+
 extern char** environ;
 
 namespace mailpolicy::test {
@@ -36,23 +38,6 @@ std::string read_file(const std::string& path) {
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
-}
-
-// A port the kernel considers free right now; the server binds it soon after.
-int free_loopback_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    auto* generic = reinterpret_cast<sockaddr*>(&address);
-    if (::bind(fd, generic, length) != 0 || ::getsockname(fd, generic, &length) != 0) {
-        ::close(fd);
-        throw std::runtime_error("cannot find a free port: " + std::string(std::strerror(errno)));
-    }
-    ::close(fd);
-    return ntohs(address.sin_port);
 }
 
 // The newest /usr/lib/postgresql/<version>/bin.
