@@ -98,32 +98,8 @@ AuditRecord record(std::string sender, std::string recipient, std::string action
     return r;
 }
 
-bool eventually(const std::function<bool()>& condition, std::chrono::seconds limit = 30s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(20ms);
-    }
-    return condition();
-}
-
-class AuditLogTest : public ::testing::Test {
+class AuditLogTest : public AuditScratchTest {
   protected:
-    void SetUp() override {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "audit-log-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        directory_ = pattern;
-        capture_ = new CaptureChannel;
-        Poco::Logger& logger = Poco::Logger::get("mailpolicyd.audit");
-        logger.setChannel(capture_);
-        logger.setLevel(Poco::Message::PRIO_DEBUG);
-    }
-    void TearDown() override {
-        Poco::Logger::get("mailpolicyd.audit").setChannel(nullptr);
-        std::filesystem::remove_all(directory_);
-    }
-    std::string spool() const { return directory_ + "/audit.spool"; }
     std::string database() const { return "sqlite:" + directory_ + "/audit.db"; }
     std::vector<std::string> lines_at(Poco::Message::Priority priority) const {
         std::vector<std::string> lines;
@@ -132,9 +108,6 @@ class AuditLogTest : public ::testing::Test {
         }
         return lines;
     }
-
-    std::string directory_;
-    Poco::AutoPtr<CaptureChannel> capture_;
 };
 
 TEST_F(AuditLogTest, RejectLineIsExactlyAsSpecified) {

@@ -21,15 +21,6 @@ namespace {
 using namespace std::chrono_literals;
 using std::chrono::system_clock;
 
-bool eventually(const std::function<bool()>& condition, std::chrono::seconds limit = 60s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return condition();
-}
-
 class AuditPostgresTest : public ::testing::Test {
   protected:
     static void SetUpTestSuite() { server_ = new test::TestPostgres(); }

@@ -6,9 +6,6 @@
 #include <Poco/Logger.h>
 #include <Poco/Message.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -24,6 +21,7 @@
 #include "module/audit_postgres.h"
 #include "module/audit_store.h"
 #include "tests/module/audit_test_support.h"
+#include "tests/support/free_port.h"
 
 namespace mailpolicy {
 namespace {
@@ -42,50 +40,7 @@ AuditRecord record(std::string sender, std::string recipient) {
     return r;
 }
 
-bool eventually(const std::function<bool()>& condition, std::chrono::seconds limit = 30s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(20ms);
-    }
-    return condition();
-}
-
-// A loopback port nobody listens on (it was free a moment ago).
-int closed_loopback_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    auto* generic = reinterpret_cast<sockaddr*>(&address);
-    ::bind(fd, generic, length);
-    ::getsockname(fd, generic, &length);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
-class AuditStoreTest : public ::testing::Test {
-  protected:
-    void SetUp() override {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "audit-store-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        directory_ = pattern;
-        capture_ = new CaptureChannel;
-        Poco::Logger& logger = Poco::Logger::get("mailpolicyd.audit");
-        logger.setChannel(capture_);
-        logger.setLevel(Poco::Message::PRIO_DEBUG);
-    }
-    void TearDown() override {
-        Poco::Logger::get("mailpolicyd.audit").setChannel(nullptr);
-        std::filesystem::remove_all(directory_);
-    }
-    std::string spool() const { return directory_ + "/audit.spool"; }
-
-    std::string directory_;
-    Poco::AutoPtr<CaptureChannel> capture_;
-};
+class AuditStoreTest : public AuditScratchTest {};
 
 TEST_F(AuditStoreTest, TheThreeFormsAreAccepted) {
     EXPECT_EQ(make_audit_store("none"), nullptr);
@@ -94,7 +49,7 @@ TEST_F(AuditStoreTest, TheThreeFormsAreAccepted) {
     // PostgreSQL connects on first use: a database that is down does not stop the daemon.
     const auto started = std::chrono::steady_clock::now();
     EXPECT_NE(make_audit_store("postgresql:host=127.0.0.1 port=" +
-                               std::to_string(closed_loopback_port()) + " dbname=x"),
+                               std::to_string(test::free_loopback_port()) + " dbname=x"),
               nullptr);
     EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
 }
@@ -127,7 +82,7 @@ TEST_F(AuditStoreTest, RedactionCoversEveryPasswordForm) {
 }
 
 TEST_F(AuditStoreTest, PostgresPasswordNeverAppearsInErrorsOrLogs) {
-    const std::string port = std::to_string(closed_loopback_port());
+    const std::string port = std::to_string(test::free_loopback_port());
     const std::string keyword = "host=127.0.0.1 port=" + port +
                                 " user=audit password='s3cret pw' dbname=audit connect_timeout=2";
     const std::string uri = "postgresql://audit:uri-s3cret@127.0.0.1:" + port + "/audit";

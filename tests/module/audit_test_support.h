@@ -1,17 +1,24 @@
 // What the audit tests share: records built the same way in every test, a readable
-// gtest printer for AuditRecord, a channel that captures the audit logger's messages,
-// and a line count for spool files. Test-only; header-only.
+// gtest printer for AuditRecord, a fixture with a scratch directory and the audit
+// logger captured, waiting with a deadline, and a line count for spool files.
 #pragma once
 
+#include <Poco/AutoPtr.h>
 #include <Poco/Channel.h>
+#include <Poco/Logger.h>
 #include <Poco/Message.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "module/audit_store.h"
@@ -77,5 +84,38 @@ inline std::size_t lines_in(const std::string& path) {
     for (std::string line; std::getline(in, line);) ++lines;
     return lines;
 }
+
+// True once `condition` holds, polling until `limit` passes.
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::seconds limit = std::chrono::seconds(60)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return condition();
+}
+
+// A scratch directory per test, and everything "mailpolicyd.audit" logs in `capture_`.
+class AuditScratchTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string pattern = (std::filesystem::temp_directory_path() / "audit-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        directory_ = pattern;
+        capture_ = new CaptureChannel;
+        Poco::Logger& logger = Poco::Logger::get("mailpolicyd.audit");
+        logger.setChannel(capture_);
+        logger.setLevel(Poco::Message::PRIO_DEBUG);
+    }
+    void TearDown() override {
+        Poco::Logger::get("mailpolicyd.audit").setChannel(nullptr);
+        std::filesystem::remove_all(directory_);
+    }
+    std::string spool() const { return directory_ + "/audit.spool"; }
+
+    std::string directory_;
+    Poco::AutoPtr<CaptureChannel> capture_;
+};
 
 }  // namespace mailpolicy
