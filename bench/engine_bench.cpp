@@ -64,8 +64,8 @@ PatternListPtr make_list(std::size_t seed) {
     return list;
 }
 
-Account make_account(std::size_t i, const std::vector<PatternListPtr>& pool, bool distinct) {
-    Account account;
+AccountFields make_account(std::size_t i, const std::vector<PatternListPtr>& pool, bool distinct) {
+    AccountFields account;
     const std::string id = std::to_string(i);
     const std::size_t domain = i % kDomains;
     account.dn = "uid=user" + id + ",ou=people,dc=example" + std::to_string(domain) + ",dc=com";

@@ -143,16 +143,16 @@ MappedEntry EntryMapper::map(const Entry& entry) {
 std::shared_ptr<const Account> EntryMapper::map_account(const Entry& entry) {
     auto primary = stored_address(entry, "mail", entry.first("mail"));
     if (!primary) return nullptr;
-    auto account = std::make_shared<Account>();
-    account->dn = entry.dn;
-    account->primary = std::move(*primary);
+    AccountFields account;
+    account.dn = entry.dn;
+    account.primary = std::move(*primary);
     for (const auto& attribute : alias_attributes_) {
         for (const auto& value : entry.values(attribute)) {
             auto alias = stored_address(entry, attribute, value);
-            if (!alias || *alias == account->primary) continue;
-            if (std::find(account->aliases.begin(), account->aliases.end(), *alias) ==
-                account->aliases.end()) {
-                account->aliases.push_back(std::move(*alias));
+            if (!alias || *alias == account.primary) continue;
+            if (std::find(account.aliases.begin(), account.aliases.end(), *alias) ==
+                account.aliases.end()) {
+                account.aliases.push_back(std::move(*alias));
             }
         }
     }
@@ -160,17 +160,17 @@ std::shared_ptr<const Account> EntryMapper::map_account(const Entry& entry) {
         for (const auto& value : entry.values(login_attribute_)) {
             std::string login = lowercase(value);
             if (login.empty()) continue;
-            if (std::find(account->logins.begin(), account->logins.end(), login) ==
-                account->logins.end()) {
-                account->logins.push_back(std::move(login));
+            if (std::find(account.logins.begin(), account.logins.end(), login) ==
+                account.logins.end()) {
+                account.logins.push_back(std::move(login));
             }
         }
     }
     if (auto class_dn = entry.first("mailpolicyclassdn"); !class_dn.empty()) {
-        account->class_dn = std::string(class_dn);
+        account.class_dn = std::string(class_dn);
     }
-    account->settings = settings(entry);
-    return account;
+    account.settings = settings(entry);
+    return Account::make(account);
 }
 
 std::shared_ptr<const Domain> EntryMapper::map_domain(const Entry& entry) {

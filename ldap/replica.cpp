@@ -102,19 +102,19 @@ void Replica::State::remove(const std::string& key) {
 
 void Replica::State::claim(const MappedEntry& mapped) {
     if (const auto& account = mapped.account) {
-        auto claim_address = [&](const std::string& address) {
+        auto claim_address = [&](std::string_view address) {
             std::string other = addresses.claim(address, account);
-            if (!other.empty()) warn_conflict("address", address, other, account->dn);
+            if (!other.empty()) warn_conflict("address", address, other, account->dn());
             account_domains.update(domain_of(address), [](std::uint32_t& count) {
                 ++count;
                 return true;
             });
         };
-        claim_address(account->primary);
-        for (const auto& alias : account->aliases) claim_address(alias);
-        for (const auto& login : account->logins) {
+        claim_address(account->primary());
+        for (std::string_view alias : account->aliases()) claim_address(alias);
+        for (std::string_view login : account->logins()) {
             std::string other = logins.claim(login, account);
-            if (!other.empty()) warn_conflict("login", login, other, account->dn);
+            if (!other.empty()) warn_conflict("login", login, other, account->dn());
         }
         ++account_count;
     }
@@ -133,14 +133,14 @@ void Replica::State::claim(const MappedEntry& mapped) {
 
 void Replica::State::release(const MappedEntry& mapped) {
     if (const auto& account = mapped.account) {
-        auto release_address = [&](const std::string& address) {
+        auto release_address = [&](std::string_view address) {
             addresses.release(address, account.get());
             account_domains.update(domain_of(address),
                                    [](std::uint32_t& count) { return count > 1 && --count > 0; });
         };
-        release_address(account->primary);
-        for (const auto& alias : account->aliases) release_address(alias);
-        for (const auto& login : account->logins) logins.release(login, account.get());
+        release_address(account->primary());
+        for (std::string_view alias : account->aliases()) release_address(alias);
+        for (std::string_view login : account->logins()) logins.release(login, account.get());
         --account_count;
     }
     if (const auto& policy_class = mapped.policy_class) {

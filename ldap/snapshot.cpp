@@ -52,13 +52,13 @@ std::string lowercase(std::string_view text) {
 
 std::string_view AccountAddressKeys::operator()(const Account& account,
                                                 std::string_view address) const {
-    if (account.primary == address) return account.primary;
-    return stored(account.aliases, address);
+    if (account.primary() == address) return account.primary();
+    return stored(account.aliases(), address);
 }
 
 std::string_view AccountLoginKeys::operator()(const Account& account,
                                               std::string_view login) const {
-    return stored(account.logins, login);
+    return stored(account.logins(), login);
 }
 
 std::string_view DomainNameKeys::operator()(const Domain& domain, std::string_view name) const {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ldap/snapshot_index.h"
+#include "modes/account.h"
 
 namespace mailpolicy {
 
@@ -41,11 +42,11 @@ class ClaimIndex {
             return {};
         }
         if (winner->get() == item.get()) return {};
-        std::string other = (*winner)->dn;
+        std::string other(dn_of(**winner));
         auto [position, created] = contested_.try_emplace(std::string(key));
         if (created) position->second.push_back(*winner);
         position->second.push_back(item);
-        if (compare_dn_ignoring_case(item->dn, (*winner)->dn) < 0) {
+        if (compare_dn_ignoring_case(dn_of(*item), dn_of(**winner)) < 0) {
             winners_.set(key_in(*item, key), item);
         }
         return other;
@@ -62,7 +63,7 @@ class ClaimIndex {
         std::erase_if(claimants, [&](const Pointer& claimant) { return claimant.get() == item; });
         auto lowest = std::min_element(claimants.begin(), claimants.end(),
                                        [](const Pointer& a, const Pointer& b) {
-                                           return compare_dn_ignoring_case(a->dn, b->dn) < 0;
+                                           return compare_dn_ignoring_case(dn_of(*a), dn_of(*b)) < 0;
                                        });
         if (lowest == claimants.end()) {
             winners_.erase(key);

@@ -16,16 +16,12 @@ std::uint64_t AccountIndex::hash_of(std::string_view key) {
 
 bool AccountIndex::holds(const Account& account, std::string_view key) const {
     if (keys_ == Keys::Logins) {
-        for (const std::string& login : account.logins) {
+        for (std::string_view login : account.logins()) {
             if (iequals_ascii(login, key)) return true;
         }
         return false;
     }
-    if (account.primary == key) return true;
-    for (const std::string& alias : account.aliases) {
-        if (alias == key) return true;
-    }
-    return false;
+    return account.primary() == key || account.aliases().contains(key);
 }
 
 const Account* AccountIndex::find(std::string_view key) const {

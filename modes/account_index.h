@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "modes/policy.h"
+#include "modes/account.h"
 
 namespace mailpolicy {
 

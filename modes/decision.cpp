@@ -55,14 +55,9 @@ struct ParsedAddress {
     std::string overflow_;
 };
 
-std::string_view domain_of(std::string_view address) {
-    const std::size_t at = address.rfind('@');
-    return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
-}
-
 HolderRef holder_of_account(const Account& account, const Directory& directory) {
-    const std::string_view domain_name = domain_of(account.primary);
-    return {&account, directory.domain_by_name(domain_name), account.primary, domain_name};
+    const std::string_view domain_name = account.primary_domain();
+    return {&account, directory.domain_by_name(domain_name), account.primary(), domain_name};
 }
 
 std::optional<HolderRef> holder_of(const ParsedAddress& parsed, const Directory& directory) {

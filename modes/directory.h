@@ -5,6 +5,7 @@
 
 #include <string_view>
 
+#include "modes/account.h"
 #include "modes/policy.h"
 
 namespace mailpolicy {

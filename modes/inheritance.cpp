@@ -29,7 +29,7 @@ void SourceRef::append_description(std::string& out) const {
 InheritanceChain::InheritanceChain(const Account* account, const PolicyClass* policy_class,
                                    const Domain* domain) {
     if (account) {
-        levels_[count_++] = {{Source::Level::Account, account->primary}, &account->settings};
+        levels_[count_++] = {{Source::Level::Account, account->primary()}, &account->settings()};
     }
     if (policy_class) {
         levels_[count_++] = {{Source::Level::Class, policy_class->dn}, &policy_class->settings};
@@ -41,8 +41,9 @@ InheritanceChain::InheritanceChain(const Account* account, const PolicyClass* po
 }
 
 const PolicyClass* InheritanceChain::class_of(const Account* account, const Directory& directory) {
-    if (!account || !account->class_dn) return nullptr;
-    return directory.class_by_dn(*account->class_dn);
+    if (!account) return nullptr;
+    const auto class_dn = account->class_dn();
+    return class_dn ? directory.class_by_dn(*class_dn) : nullptr;
 }
 
 Found<bool> InheritanceChain::enabled(Direction direction) const {

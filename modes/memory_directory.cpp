@@ -25,7 +25,7 @@ bool claim_lowest_dn(const Entry*& holder, const Entry* entry) {
         return false;
     }
     if (holder == entry) return false;
-    if (lower_dn(entry->dn, holder->dn)) holder = entry;
+    if (lower_dn(dn_of(*entry), dn_of(*holder))) holder = entry;
     return true;
 }
 
@@ -36,12 +36,12 @@ std::string_view domain_of(std::string_view address) {
 
 }  // namespace
 
-std::size_t MemoryDirectory::add(Account account) {
-    auto& stored = accounts_.emplace_back(std::make_unique<Account>(std::move(account)));
+std::size_t MemoryDirectory::add(const AccountFields& account) {
+    const Account::Pointer& stored = accounts_.emplace_back(Account::make(account));
     std::vector<std::string_view> addresses;
-    addresses.reserve(1 + stored->aliases.size());
-    addresses.push_back(stored->primary);
-    for (const std::string& alias : stored->aliases) addresses.push_back(alias);
+    addresses.reserve(1 + stored->aliases().size());
+    addresses.push_back(stored->primary());
+    for (std::string_view alias : stored->aliases()) addresses.push_back(alias);
     std::sort(addresses.begin(), addresses.end());
     addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
 
@@ -51,7 +51,7 @@ std::size_t MemoryDirectory::add(Account account) {
         if (claim_lowest_dn(by_address_.claim(address), stored.get())) ++conflicts;
         ++account_domains_[std::string(domain_of(address))];
     }
-    for (const std::string& login : stored->logins) {
+    for (std::string_view login : stored->logins()) {
         claim_lowest_dn(by_login_.claim(ascii_lowercase(login)), stored.get());
     }
     address_conflicts_ += conflicts;

@@ -17,7 +17,7 @@ class MemoryDirectory final : public Directory {
   public:
     // Adds an entry (DNs are unique). Returns the number of address conflicts the add
     // caused: addresses also claimed by another account (the lowest DN keeps them).
-    std::size_t add(Account account);
+    std::size_t add(const AccountFields& account);
     void add(PolicyClass policy_class);
     void add(Domain domain);
 
@@ -50,7 +50,7 @@ class MemoryDirectory final : public Directory {
         bool operator()(std::string_view a, std::string_view b) const;
     };
 
-    std::vector<std::unique_ptr<Account>> accounts_;
+    std::vector<Account::Pointer> accounts_;
     AccountIndex by_address_{AccountIndex::Keys::Addresses};
     AccountIndex by_login_{AccountIndex::Keys::Logins};
     Index<std::unique_ptr<Domain>> domains_by_dn_;

@@ -1,8 +1,9 @@
 // The policy model of SPEC §2: directions, modes, the settings one directory entry may
-// carry, and the three kinds of entry (account, class, domain). Plain data, no logic
-// beyond naming; the directory builds these, the engine reads them.
+// carry, and the class and domain entries. Plain data, no logic beyond naming; the
+// directory builds these, the engine reads them. Accounts are in account.h.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,9 +13,10 @@
 
 namespace mailpolicy {
 
-enum class Direction { Send, Receive };
-enum class Mode { AllowAll, LocalOnly, LocalAndSubdomains, DenyAll };
-enum class Enforcement { Enforce, Audit };
+// One byte each: a million accounts carry these in their settings.
+enum class Direction : std::uint8_t { Send, Receive };
+enum class Mode : std::uint8_t { AllowAll, LocalOnly, LocalAndSubdomains, DenyAll };
+enum class Enforcement : std::uint8_t { Enforce, Audit };
 enum class LocalDomains { Account, Hosted };
 enum class NullSender { Allow, External };
 enum class SubmissionPath { Smtp, Sendmail, Http };
@@ -55,16 +57,6 @@ struct PolicySettings {
     DirectionSettings& of(Direction direction) {
         return direction == Direction::Send ? send : receive;
     }
-};
-
-// An account entry. Addresses are normalized (Address::text()); logins lowercase.
-struct Account {
-    std::string dn;
-    std::string primary;               // normalized primary address (mail)
-    std::vector<std::string> aliases;  // normalized alias addresses
-    std::vector<std::string> logins;   // login-attribute values
-    std::optional<std::string> class_dn;
-    PolicySettings settings;
 };
 
 // A class of service (objectClass mailPolicyClass).

@@ -67,26 +67,27 @@ TEST(EntryMapping, AccountWithAliasesLoginsAndPolicy) {
     EXPECT_FALSE(mapped.policy_class);
     EXPECT_FALSE(mapped.domain);
     const Account& account = *mapped.account;
-    EXPECT_EQ(account.primary, "alice@example.com");
-    EXPECT_EQ(account.aliases, (std::vector<std::string>{"a.smith@example.com", "al@example.net"}));
-    EXPECT_EQ(account.logins, (std::vector<std::string>{"alice", "asmith"}));
-    EXPECT_EQ(account.class_dn, "cn=staff,dc=example,dc=test");
-    EXPECT_EQ(account.settings.send.mode, Mode::LocalOnly);
-    EXPECT_EQ(account.settings.send.enabled, true);
-    EXPECT_EQ(account.settings.receive.enabled, false);
-    EXPECT_FALSE(account.settings.receive.mode);
-    EXPECT_EQ(account.settings.enforcement, Enforcement::Audit);
-    ASSERT_TRUE(account.settings.send.exceptions);
-    EXPECT_EQ(account.settings.send.exceptions->size(), 1U);
-    EXPECT_FALSE(account.settings.receive.exceptions);
-    EXPECT_EQ(account.settings.send.reject_text, "No way");
+    EXPECT_EQ(account.primary(), "alice@example.com");
+    EXPECT_EQ(account.aliases().to_vector(),
+              (std::vector<std::string>{"a.smith@example.com", "al@example.net"}));
+    EXPECT_EQ(account.logins().to_vector(), (std::vector<std::string>{"alice", "asmith"}));
+    EXPECT_EQ(account.class_dn(), "cn=staff,dc=example,dc=test");
+    EXPECT_EQ(account.settings().send.mode, Mode::LocalOnly);
+    EXPECT_EQ(account.settings().send.enabled, true);
+    EXPECT_EQ(account.settings().receive.enabled, false);
+    EXPECT_FALSE(account.settings().receive.mode);
+    EXPECT_EQ(account.settings().enforcement, Enforcement::Audit);
+    ASSERT_TRUE(account.settings().send.exceptions);
+    EXPECT_EQ(account.settings().send.exceptions->size(), 1U);
+    EXPECT_FALSE(account.settings().receive.exceptions);
+    EXPECT_EQ(account.settings().send.reject_text, "No way");
 }
 
 TEST(EntryMapping, PrimaryAddressIsNormalizedWithoutRemovingExtensions) {
     EntryMapper mapper{DirectoryConfig{}};
     auto mapped = mapper.map(entry_from("dn: uid=b,dc=test\nmail: Bob+Lists@Example.COM.\n"));
     ASSERT_TRUE(mapped.account);
-    EXPECT_EQ(mapped.account->primary, "bob+lists@example.com");
+    EXPECT_EQ(mapped.account->primary(), "bob+lists@example.com");
 }
 
 TEST(EntryMapping, AccountFilterDecidesWhoIsAnAccount) {
@@ -130,7 +131,7 @@ TEST(EntryMapping, InvalidValuesAreIgnoredNotWidened) {
                    "mailPolicyReceiveException:\nmailPolicyReceiveException: a b@c\n"
                    "mailPolicyReceiveException: x@y@z\nmailPolicyReceiveException: ok.example\n"));
     ASSERT_TRUE(mapped.account);
-    const auto& settings = mapped.account->settings;
+    const auto& settings = mapped.account->settings();
     EXPECT_FALSE(settings.send.mode);
     EXPECT_FALSE(settings.send.enabled);
     EXPECT_FALSE(settings.enforcement);
@@ -166,8 +167,8 @@ TEST(EntryMapping, IdenticalExceptionListsAreShared) {
     auto c =
         mapper.map(entry_from("dn: uid=c,dc=test\nmail: c@e.com\nmailPolicySendException: x.org\n"
                               "mailPolicySendException: *@partner.com\n"));
-    EXPECT_EQ(a.account->settings.send.exceptions, b.account->settings.send.exceptions);
-    EXPECT_NE(a.account->settings.send.exceptions, c.account->settings.send.exceptions);
+    EXPECT_EQ(a.account->settings().send.exceptions, b.account->settings().send.exceptions);
+    EXPECT_NE(a.account->settings().send.exceptions, c.account->settings().send.exceptions);
 }
 
 TEST(EntryMapping, NormalizeDn) {

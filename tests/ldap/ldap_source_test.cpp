@@ -44,7 +44,7 @@ TEST_F(LdapSourceTest, FirstLoadPublishesAccountsClassesAndDomains) {
     ASSERT_TRUE(snapshot) << describe(holder_, *source);
     const Account* alice = snapshot->account_by_address("alice@example.com");
     ASSERT_NE(alice, nullptr);
-    EXPECT_EQ(alice->settings.send.mode, Mode::LocalOnly);
+    EXPECT_EQ(alice->settings().send.mode, Mode::LocalOnly);
     EXPECT_NE(snapshot->class_by_dn("cn=contractors,dc=example,dc=test"), nullptr);
     EXPECT_NE(snapshot->domain_by_name("example.com"), nullptr);
     EXPECT_TRUE(wait_for_state(*source, "syncrepl")) << describe(holder_, *source);
@@ -136,7 +136,7 @@ TEST_F(LdapSourceTest, ChangesAndDeletesMadeWhileCutOffAreSeenAfterReconnect) {
             const Account* alice = s.account_by_address("alice@example.com");
             return s.account_by_address("bob@example.com") == nullptr &&
                    s.account_by_address("dave@example.com") != nullptr && alice != nullptr &&
-                   alice->settings.send.mode == Mode::DenyAll;
+                   alice->settings().send.mode == Mode::DenyAll;
         },
         seconds(15)))
         << describe(holder_, *source);

@@ -112,7 +112,7 @@ inline std::function<bool(const Snapshot&)> account_count_is(std::size_t count) 
 inline std::function<bool(const Snapshot&)> send_mode_is(std::string address, Mode mode) {
     return [address, mode](const Snapshot& s) {
         const Account* account = s.account_by_address(address);
-        return account != nullptr && account->settings.send.mode == mode;
+        return account != nullptr && account->settings().send.mode == mode;
     };
 }
 

@@ -59,12 +59,12 @@ TEST_F(LdifSourceTest, LoadsAtStartAndFollowsRewrites) {
     source->start();
     ASSERT_TRUE(eventually([&] { return holder.current() != nullptr; }));
     EXPECT_EQ(source->status().state, "ldif");
-    EXPECT_EQ(holder.current()->account_by_address("alice@example.com")->settings.send.mode,
+    EXPECT_EQ(holder.current()->account_by_address("alice@example.com")->settings().send.mode,
               Mode::DenyAll);
 
     write(account("alice", "localOnly") + account("bob"));
     EXPECT_TRUE(eventually([&] { return holder.current()->account_count() == 2; }));
-    EXPECT_EQ(holder.current()->account_by_address("alice@example.com")->settings.send.mode,
+    EXPECT_EQ(holder.current()->account_by_address("alice@example.com")->settings().send.mode,
               Mode::LocalOnly);
 
     // Edited in place (same inode), too.

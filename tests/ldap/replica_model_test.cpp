@@ -43,19 +43,19 @@ Expected reference(const std::map<std::string, Entry>& entries, const DirectoryC
     EntryMapper mapper(config);
     MemoryDirectory directory;
     for (const auto& [dn, entry] : entries) {
-        if (auto account = mapper.map(entry).account) directory.add(Account(*account));
+        if (auto account = mapper.map(entry).account) directory.add(account->fields());
     }
     Expected expected;
     for (const auto& address : addresses) {
         const Account* owner = directory.account_by_address(address);
-        expected.address_owner[address] = owner ? owner->dn : "";
+        expected.address_owner[address] = owner ? std::string(owner->dn()) : "";
         expected.hosted[address.substr(address.find('@') + 1)] =
             directory.hosts_domain(address.substr(address.find('@') + 1));
     }
     for (int i = 0; i < 6; ++i) {
         std::string login = "login" + std::to_string(i);
         const Account* owner = directory.account_by_login(login);
-        expected.login_owner[login] = owner ? owner->dn : "";
+        expected.login_owner[login] = owner ? std::string(owner->dn()) : "";
     }
     return expected;
 }
@@ -64,14 +64,14 @@ Expected observed(const Snapshot& snapshot) {
     Expected seen;
     for (const auto& address : addresses) {
         const Account* owner = snapshot.account_by_address(address);
-        seen.address_owner[address] = owner ? owner->dn : "";
+        seen.address_owner[address] = owner ? std::string(owner->dn()) : "";
         std::string domain = address.substr(address.find('@') + 1);
         seen.hosted[domain] = snapshot.hosts_domain(domain);
     }
     for (int i = 0; i < 6; ++i) {
         std::string login = "login" + std::to_string(i);
         const Account* owner = snapshot.account_by_login(login);
-        seen.login_owner[login] = owner ? owner->dn : "";
+        seen.login_owner[login] = owner ? std::string(owner->dn()) : "";
     }
     return seen;
 }

@@ -54,16 +54,16 @@ TEST_F(ReplicaTest, UpsertModifyAndDeleteByDnAndUuid) {
     replica->upsert(account("uid=a,dc=test", "a@example.com", "uuid-a", "uid: Alice\n"));
     replica->upsert(account("uid=b,dc=test", "b@example.com", "uuid-b"));
     auto first = publish();
-    EXPECT_EQ(first->account_by_login("alice")->dn, "uid=a,dc=test");
-    EXPECT_EQ(first->account_by_login("ALICE")->dn, "uid=a,dc=test");
-    EXPECT_EQ(first->account_by_login("b@example.com")->dn, "uid=b,dc=test");
+    EXPECT_EQ(first->account_by_login("alice")->dn(), "uid=a,dc=test");
+    EXPECT_EQ(first->account_by_login("ALICE")->dn(), "uid=a,dc=test");
+    EXPECT_EQ(first->account_by_login("b@example.com")->dn(), "uid=b,dc=test");
 
     // Modify: the new address replaces the old one.
     replica->upsert(account("UID=A,DC=test", "alice@example.com", "uuid-a",
                             "mailAlternateAddress: al@example.org\n"));
     auto second = publish();
     EXPECT_EQ(second->account_by_address("a@example.com"), nullptr);
-    EXPECT_EQ(second->account_by_address("al@example.org")->dn, "UID=A,DC=test");
+    EXPECT_EQ(second->account_by_address("al@example.org")->dn(), "UID=A,DC=test");
     EXPECT_EQ(second->account_by_login("alice"), nullptr);
     EXPECT_EQ(second->account_count(), 2U);
     EXPECT_TRUE(second->hosts_domain("example.org"));
@@ -71,7 +71,7 @@ TEST_F(ReplicaTest, UpsertModifyAndDeleteByDnAndUuid) {
     // Rename (same entryUUID, new DN) replaces the old entry.
     replica->upsert(account("uid=a2,dc=test", "alice@example.com", "uuid-a"));
     auto third = publish();
-    EXPECT_EQ(third->account_by_address("alice@example.com")->dn, "uid=a2,dc=test");
+    EXPECT_EQ(third->account_by_address("alice@example.com")->dn(), "uid=a2,dc=test");
     EXPECT_EQ(replica->entry_count(), 2U);
     EXPECT_FALSE(third->hosts_domain("example.org"));
 
@@ -93,7 +93,7 @@ TEST_F(ReplicaTest, PublishedSnapshotIsUnchangedByLaterChanges) {
     replica->upsert(account("uid=c,dc=test", "c@example.com"));
     replica->remove_dn("uid=a,dc=test");
     EXPECT_EQ(before->account_by_address("a@example.com"), seen);
-    EXPECT_EQ(seen->settings.send.mode, Mode::DenyAll);
+    EXPECT_EQ(seen->settings().send.mode, Mode::DenyAll);
     EXPECT_EQ(before->account_by_address("c@example.com"), nullptr);
     EXPECT_EQ(before->account_count(), 1U);
     auto after = publish();
@@ -112,7 +112,7 @@ TEST_F(ReplicaTest, DuplicateAddressGoesToLowestDnWhateverTheOrder) {
     do {
         replica->replace_all(claimants);
         auto snapshot = publish();
-        EXPECT_EQ(snapshot->account_by_address("shared@example.com")->dn, "uid=Adam,dc=test");
+        EXPECT_EQ(snapshot->account_by_address("shared@example.com")->dn(), "uid=Adam,dc=test");
         EXPECT_EQ(snapshot->address_conflicts(), 1U);
     } while (std::next_permutation(claimants.begin(), claimants.end(),
                                    [](const Entry& a, const Entry& b) { return a.dn < b.dn; }));
@@ -120,11 +120,11 @@ TEST_F(ReplicaTest, DuplicateAddressGoesToLowestDnWhateverTheOrder) {
     // The next lowest takes over when the winner goes; the conflict goes with the last rival.
     replica->remove_dn("uid=adam,dc=test");
     auto snapshot = publish();
-    EXPECT_EQ(snapshot->account_by_address("shared@example.com")->dn, "uid=mia,dc=test");
+    EXPECT_EQ(snapshot->account_by_address("shared@example.com")->dn(), "uid=mia,dc=test");
     EXPECT_EQ(snapshot->address_conflicts(), 1U);
     replica->remove_dn("uid=mia,dc=test");
     snapshot = publish();
-    EXPECT_EQ(snapshot->account_by_address("shared@example.com")->dn, "uid=zed,dc=test");
+    EXPECT_EQ(snapshot->account_by_address("shared@example.com")->dn(), "uid=zed,dc=test");
     EXPECT_EQ(snapshot->address_conflicts(), 0U);
 }
 
@@ -184,7 +184,7 @@ TEST_F(ReplicaTest, RealEntryUuidsFollowRenamesAndDeletes) {
         account("uid=renamed,dc=test", "a@example.com", "3F2504E0-4F89-11D3-9A0C-0305E82C3301"));
     auto snapshot = publish();
     EXPECT_EQ(replica->entry_count(), 1U);
-    EXPECT_EQ(snapshot->account_by_address("a@example.com")->dn, "uid=renamed,dc=test");
+    EXPECT_EQ(snapshot->account_by_address("a@example.com")->dn(), "uid=renamed,dc=test");
     EXPECT_EQ(snapshot->address_conflicts(), 0U);
     replica->remove_uuid(uuid);
     EXPECT_EQ(replica->entry_count(), 0U);

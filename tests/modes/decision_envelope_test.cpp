@@ -155,9 +155,9 @@ class CountingDirectory final : public Directory {
 };
 
 TEST(LoginAndSender, TheSameAccountIsCheckedOnce) {
-    Account alice = account("uid=alice,dc=example,dc=com", "alice@example.com", {}, {"alice"});
+    AccountFields alice = account("uid=alice,dc=example,dc=com", "alice@example.com", {}, {"alice"});
     alice.class_dn = kClassDn;
-    Account bob = account("uid=bob,dc=example,dc=com", "bob@example.com", {}, {"bob"});
+    AccountFields bob = account("uid=bob,dc=example,dc=com", "bob@example.com", {}, {"bob"});
     bob.class_dn = kClassDn;
     MemoryDirectory directory;
     directory.add(alice);

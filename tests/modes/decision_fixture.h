@@ -18,10 +18,10 @@ inline constexpr const char* kClassDn = "cn=contractors,ou=classes,dc=example,dc
 // partner.com and outside.test are not hosted.
 class Decisions : public testing::Test {
   protected:
-    Account alice = account("uid=alice,dc=example,dc=com", "alice@example.com",
+    AccountFields alice = account("uid=alice,dc=example,dc=com", "alice@example.com",
                             {"a.smith@example.com"}, {"alice"});
-    Account bob = account("uid=bob,dc=example,dc=com", "bob@example.com", {}, {"bob"});
-    Account carol = account("uid=carol,dc=other,dc=org", "carol@other.org", {}, {"carol"});
+    AccountFields bob = account("uid=bob,dc=example,dc=com", "bob@example.com", {}, {"bob"});
+    AccountFields carol = account("uid=carol,dc=other,dc=org", "carol@other.org", {}, {"carol"});
     Domain example = domain("dc=example,dc=com", {"example.com", "example.net"});
     PolicyClass contractors = policy_class(kClassDn);
     PolicyConfig config;

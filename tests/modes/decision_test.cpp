@@ -204,7 +204,7 @@ TEST_F(Decisions, SenderExtensionAndCaseStillFindTheAccount) {
 }
 
 TEST_F(Decisions, InternationalizedDomainsCompareInALabelForm) {
-    Account hans = account("uid=hans,dc=buecher", "hans@xn--bcher-kva.example");
+    AccountFields hans = account("uid=hans,dc=buecher", "hans@xn--bcher-kva.example");
     hans.settings.receive.mode = Mode::DenyAll;
     hans.settings.receive.exceptions = patterns({"*@bücher.example"});
     MemoryDirectory directory;

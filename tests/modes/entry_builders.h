@@ -35,9 +35,9 @@ struct DirectionValues {
     DirectionSettings build() const { return {enabled, mode, exceptions, reject_text}; }
 };
 
-inline Account account(std::string dn, std::string primary, std::vector<std::string> aliases = {},
+inline AccountFields account(std::string dn, std::string primary, std::vector<std::string> aliases = {},
                        std::vector<std::string> logins = {}) {
-    Account entry;
+    AccountFields entry;
     entry.dn = std::move(dn);
     entry.primary = std::move(primary);
     entry.aliases = std::move(aliases);

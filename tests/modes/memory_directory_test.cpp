@@ -52,10 +52,10 @@ TEST(MemoryDirectory, DuplicateAddressGoesToTheLowestDnWhateverTheOrder) {
         }
         const Account* owner = directory.account_by_address("shared@example.com");
         ASSERT_NE(owner, nullptr);
-        EXPECT_EQ(owner->dn, "uid=Anna,dc=example,dc=com") << lowest_first;
+        EXPECT_EQ(owner->dn(), "uid=Anna,dc=example,dc=com") << lowest_first;
         EXPECT_EQ(conflicts, 1u);
         EXPECT_EQ(directory.address_conflicts(), 1u);
-        EXPECT_EQ(directory.account_by_address("bert@example.com")->dn,
+        EXPECT_EQ(directory.account_by_address("bert@example.com")->dn(),
                   "uid=bert,dc=example,dc=com");
     }
 }
@@ -64,7 +64,7 @@ TEST(MemoryDirectory, DnComparisonForDuplicatesIgnoresCase) {
     MemoryDirectory directory;
     directory.add(account("UID=ZED,dc=example,dc=com", "shared@example.com"));
     directory.add(account("uid=bob,dc=example,dc=com", "shared@example.com"));
-    EXPECT_EQ(directory.account_by_address("shared@example.com")->dn, "uid=bob,dc=example,dc=com");
+    EXPECT_EQ(directory.account_by_address("shared@example.com")->dn(), "uid=bob,dc=example,dc=com");
 }
 
 TEST(MemoryDirectory, AnAccountListingItsOwnAddressTwiceIsNoConflict) {

@@ -21,7 +21,7 @@ constexpr const char* kClassDn = "cn=contractors,ou=classes,dc=example,dc=com";
 
 // An account, its class and its domain; each test sets settings on the levels it needs.
 struct Levels {
-    Account alice = account("uid=alice,dc=example,dc=com", "alice@example.com");
+    AccountFields alice = account("uid=alice,dc=example,dc=com", "alice@example.com");
     PolicyClass contractors = policy_class(kClassDn);
     Domain example = domain("dc=example,dc=com", {"example.com", "example.net"});
     PolicyConfig config;

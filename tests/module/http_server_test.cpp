@@ -20,7 +20,7 @@ namespace {
 std::shared_ptr<const Snapshot> example_snapshot() {
     auto snapshot = std::make_shared<MemorySnapshot>();
     snapshot->built = std::chrono::system_clock::now() - std::chrono::seconds(3);
-    Account carol;
+    AccountFields carol;
     carol.dn = "uid=carol,dc=example,dc=com";
     carol.primary = "carol@example.com";
     carol.settings.send.mode = Mode::DenyAll;

@@ -28,13 +28,13 @@ std::shared_ptr<const Snapshot> example_snapshot() {
     domain.dn = "dc=example,dc=com";
     domain.names = {"example.com"};
     snapshot->directory.add(std::move(domain));
-    Account alice;
+    AccountFields alice;
     alice.dn = "uid=alice,ou=people,dc=example,dc=com";
     alice.primary = "alice@example.com";
     alice.logins = {"alice"};
     alice.settings.send.mode = Mode::LocalOnly;
     snapshot->directory.add(std::move(alice));
-    Account bob;
+    AccountFields bob;
     bob.dn = "uid=bob,ou=people,dc=example,dc=com";
     bob.primary = "bob@example.com";
     bob.logins = {"bob"};
