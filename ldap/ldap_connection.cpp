@@ -1,7 +1,15 @@
 // Opening and authenticating an LDAP connection. ldap_connect() runs first so that an
-// unreachable server and a refused bind give different, specific messages. Timeouts keep
-// a silent network from hanging the source thread; keepalive notices a dead peer.
+// unreachable server and a refused bind give different, specific messages; a failed
+// ldaps:// connect to a port that does answer is reported as a TLS/certificate problem
+// (libldap with GnuTLS says only "Can't contact LDAP server"). Timeouts keep a silent
+// network from hanging the source thread; keepalive notices a dead peer.
 #include "ldap/ldap_connection.h"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -22,6 +30,50 @@ Poco::Logger& logger() {
 
 bool is_ldapi(const std::string& url) {
     return url.rfind("ldapi://", 0) == 0;
+}
+
+bool is_ldaps(const std::string& url) {
+    return url.rfind("ldaps://", 0) == 0;
+}
+
+// True when a plain TCP connection to the URL's host and port succeeds within the
+// timeout: a failed ldaps:// connect then failed in TLS, not in reaching the server.
+bool tcp_reachable(const std::string& url, int timeout_ms) {
+    LDAPURLDesc* parsed = nullptr;
+    if (ldap_url_parse(url.c_str(), &parsed) != LDAP_URL_SUCCESS) return false;
+    std::string host = parsed->lud_host && *parsed->lud_host ? parsed->lud_host : "localhost";
+    std::string port = std::to_string(parsed->lud_port ? parsed->lud_port : LDAPS_PORT);
+    ldap_free_urldesc(parsed);
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* addresses = nullptr;
+    if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &addresses) != 0) return false;
+    bool reached = false;
+    for (addrinfo* a = addresses; a != nullptr && !reached; a = a->ai_next) {
+        int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) continue;
+        if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+            reached = true;
+        } else if (errno == EINPROGRESS) {
+            pollfd connecting{fd, POLLOUT, 0};
+            int error = 0;
+            socklen_t length = sizeof error;
+            reached = ::poll(&connecting, 1, timeout_ms) == 1 &&
+                      ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0;
+        }
+        ::close(fd);
+    }
+    ::freeaddrinfo(addresses);
+    return reached;
+}
+
+// What an admin should check when the TLS handshake fails.
+std::string tls_failure_hint(const DirectoryConfig& config) {
+    std::string trusted = config.tls_ca_file.empty() ? "the system's CA certificates"
+                                                     : "tls-ca-file " + config.tls_ca_file;
+    return "the TLS handshake failed: the server's certificate was not accepted (it must be "
+           "signed by a CA in " +
+           trusted + " and name the host of the URL)";
 }
 
 // Overwrites a secret before its memory is released.
@@ -82,7 +134,11 @@ LdapConnection::LdapConnection(const DirectoryConfig& config) : url_(config.sour
         set_options(config);
         rc = ldap_connect(ld_);
         if (rc != LDAP_SUCCESS) {
-            throw LdapError(rc, "cannot connect to " + url_ + ": " + describe_ldap_result(ld_, rc));
+            std::string reason = describe_ldap_result(ld_, rc);
+            if (is_ldaps(url_) && tcp_reachable(url_, network_timeout_seconds * 1000)) {
+                reason = tls_failure_hint(config) + ", or the port does not speak TLS; " + reason;
+            }
+            throw LdapError(rc, "cannot connect to " + url_ + ": " + reason);
         }
         start_tls(config);
         bind(config);
@@ -122,8 +178,7 @@ void LdapConnection::set_options(const DirectoryConfig& config) {
     ldap_set_option(ld_, LDAP_OPT_X_KEEPALIVE_PROBES, &probes);
     ldap_set_option(ld_, LDAP_OPT_X_KEEPALIVE_INTERVAL, &interval);
 
-    bool wants_tls =
-        config.starttls != DirectoryConfig::StartTls::No || config.source.rfind("ldaps://", 0) == 0;
+    bool wants_tls = config.starttls != DirectoryConfig::StartTls::No || is_ldaps(config.source);
     if (wants_tls && !config.tls_ca_file.empty()) {
         int rc = ldap_set_option(ld_, LDAP_OPT_X_TLS_CACERTFILE, config.tls_ca_file.c_str());
         if (rc != LDAP_OPT_SUCCESS) {
@@ -144,6 +199,9 @@ void LdapConnection::start_tls(const DirectoryConfig& config) {
     int rc = ldap_start_tls_s(ld_, nullptr, nullptr);
     if (rc == LDAP_SUCCESS) return;
     std::string message = "StartTLS with " + url_ + " failed: " + describe_ldap_result(ld_, rc);
+    // The server agreed to StartTLS (or it would have answered with an LDAP result code):
+    // the handshake itself failed.
+    if (rc == LDAP_CONNECT_ERROR) message += "; " + tls_failure_hint(config);
     if (config.starttls == DirectoryConfig::StartTls::Demand) throw LdapError(rc, message);
     logger().warning(message + "; continuing without TLS (starttls = try)");
 }

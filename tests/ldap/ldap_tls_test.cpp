@@ -1,12 +1,11 @@
-// StartTLS as [directory] starttls asks: demand with the right CA loads the directory,
-// demand with a CA that did not sign the server's certificate refuses with a message
-// naming StartTLS, and try against a server without TLS carries on in the clear.
-// Certificates are made fresh for each run with openssl (EC keys: fast).
+// TLS to the directory, as [directory] asks: StartTLS demand/try, and ldaps:// sources.
+// The right CA loads the directory and follows changes; a CA that did not sign the
+// server's certificate is refused with a message naming TLS and the certificate, and the
+// source keeps retrying. Certificates are made fresh for each run by TestSlapd (openssl,
+// EC keys: fast).
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <iterator>
+#include <filesystem>
 #include <string>
 
 #include "ldap/ldap_source.h"
@@ -16,75 +15,57 @@ namespace mailpolicy {
 namespace {
 
 using namespace mailpolicy::test;
+using std::chrono::seconds;
 
-void run(const std::string& command) {
-    std::string quiet = command + " >/dev/null 2>&1";
-    ASSERT_EQ(std::system(quiet.c_str()), 0) << command;
+TestSlapdOptions with_tls() {
+    TestSlapdOptions options;
+    options.tls = true;
+    return options;
 }
 
-// A CA (ca.pem) and a server certificate for 127.0.0.1 that it signed, in `directory`;
-// plus other-ca.pem, a CA that signed nothing.
-void make_certificates(const std::string& directory) {
-    const std::string key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    const std::string in = "cd " + directory + " && ";
-    run(in + "openssl req -x509 " + key + " -keyout ca.key -out ca.pem -days 2 -subj /CN=TestCA");
-    run(in + "openssl req -x509 " + key +
-        " -keyout other.key -out other-ca.pem -days 2 -subj /CN=OtherCA");
-    run(in + "openssl req " + key + " -keyout server.key -out server.csr -subj /CN=127.0.0.1");
-    std::ofstream(directory + "/san.ext") << "subjectAltName=IP:127.0.0.1\n";
-    run(in +
-        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-        "-out server.pem -days 2 -extfile san.ext");
+bool mentions(const std::string& text, const std::string& word) {
+    return text.find(word) != std::string::npos;
 }
 
-// Restarts slapd with TLS: the certificate lines go first, in the global section.
-void enable_tls(TestSlapd& slapd) {
-    const std::string& directory = slapd.directory();
-    make_certificates(directory);
-    slapd.stop();
-    std::string path = directory + "/slapd.conf";
-    std::ifstream in(path);
-    std::string config((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    in.close();
-    std::ofstream(path, std::ios::trunc) << "TLSCACertificateFile " << directory << "/ca.pem\n"
-                                         << "TLSCertificateFile " << directory << "/server.pem\n"
-                                         << "TLSCertificateKeyFile " << directory << "/server.key\n"
-                                         << config;
-    slapd.start();
+class LdapTlsTest : public ::testing::Test {
+  protected:
+    LdapTlsTest() : slapd_(with_tls()) {}
+    void SetUp() override {
+        slapd_.add_ldif(sample_directory_ldif());
+        config_ = reader_config(slapd_);
+    }
+
+    std::unique_ptr<DirectorySource> start_source() {
+        auto source = make_ldap_source(config_, holder_);
+        source->start();
+        return source;
+    }
+
+    TestSlapd slapd_;
+    DirectoryConfig config_;
+    SnapshotHolder holder_;
+};
+
+TEST_F(LdapTlsTest, StartTlsDemandWithTheRightCaLoads) {
+    config_.starttls = DirectoryConfig::StartTls::Demand;
+    config_.tls_ca_file = slapd_.ca_file();
+    auto source = start_source();
+    EXPECT_TRUE(wait_for_snapshot(holder_, account_count_is(2))) << describe(holder_, *source);
+    EXPECT_TRUE(wait_for_state(*source, "syncrepl")) << describe(holder_, *source);
 }
 
-TEST(LdapTlsTest, StartTlsDemandWithTheRightCaLoads) {
-    TestSlapd slapd;
-    slapd.add_ldif(sample_directory_ldif());
-    enable_tls(slapd);
-    DirectoryConfig config = reader_config(slapd);
-    config.starttls = DirectoryConfig::StartTls::Demand;
-    config.tls_ca_file = slapd.directory() + "/ca.pem";
-    SnapshotHolder holder;
-    auto source = make_ldap_source(config, holder);
-    source->start();
-    EXPECT_TRUE(wait_for_snapshot(holder, account_count_is(2))) << describe(holder, *source);
-    EXPECT_TRUE(wait_for_state(*source, "syncrepl")) << describe(holder, *source);
-}
-
-TEST(LdapTlsTest, StartTlsDemandWithAnotherCaRefuses) {
-    TestSlapd slapd;
-    slapd.add_ldif(sample_directory_ldif());
-    enable_tls(slapd);
-    DirectoryConfig config = reader_config(slapd);
-    config.starttls = DirectoryConfig::StartTls::Demand;
-    config.tls_ca_file = slapd.directory() + "/other-ca.pem";
-    SnapshotHolder holder;
-    auto source = make_ldap_source(config, holder);
-    source->start();
+TEST_F(LdapTlsTest, StartTlsDemandWithAnotherCaRefuses) {
+    config_.starttls = DirectoryConfig::StartTls::Demand;
+    config_.tls_ca_file = slapd_.other_ca_file();
+    auto source = start_source();
     ASSERT_TRUE(wait_until([&] { return source->status().state != "loading"; }));
-    EXPECT_NE(source->status().detail.find("StartTLS with " + config.source + " failed"),
-              std::string::npos)
-        << source->status().detail;
-    EXPECT_EQ(holder.current(), nullptr);
+    std::string detail = source->status().detail;
+    EXPECT_TRUE(mentions(detail, "StartTLS with " + config_.source + " failed")) << detail;
+    EXPECT_TRUE(mentions(detail, "certificate")) << detail;
+    EXPECT_EQ(holder_.current(), nullptr);
 }
 
-TEST(LdapTlsTest, StartTlsTryWithoutServerTlsCarriesOn) {
+TEST(LdapTlsPlainServerTest, StartTlsTryWithoutServerTlsCarriesOn) {
     TestSlapd slapd;  // no TLS configured
     slapd.add_ldif(sample_directory_ldif());
     DirectoryConfig config = reader_config(slapd);
@@ -93,6 +74,39 @@ TEST(LdapTlsTest, StartTlsTryWithoutServerTlsCarriesOn) {
     auto source = make_ldap_source(config, holder);
     source->start();
     EXPECT_TRUE(wait_for_snapshot(holder, account_count_is(2))) << describe(holder, *source);
+}
+
+TEST_F(LdapTlsTest, LdapsWithTheRightCaLoadsAndFollowsChanges) {
+    config_.source = slapd_.ldaps_url();
+    config_.tls_ca_file = slapd_.ca_file();
+    auto source = start_source();
+    EXPECT_TRUE(wait_for_snapshot(holder_, account_count_is(2))) << describe(holder_, *source);
+    ASSERT_TRUE(wait_for_state(*source, "syncrepl")) << describe(holder_, *source);
+
+    slapd_.modify_ldif(set_send_mode_ldif("bob", "denyAll"));
+    EXPECT_TRUE(wait_for_snapshot(holder_, send_mode_is("bob@example.com", Mode::DenyAll)))
+        << describe(holder_, *source);
+}
+
+// The CA file is read again for every connection attempt: once it holds the right CA,
+// the next retry loads the directory.
+TEST_F(LdapTlsTest, LdapsWithAnotherCaNamesTheCertificateAndKeepsRetrying) {
+    std::string ca_file = slapd_.directory() + "/trusted.pem";
+    std::filesystem::copy_file(slapd_.other_ca_file(), ca_file);
+    config_.source = slapd_.ldaps_url();
+    config_.tls_ca_file = ca_file;
+    auto source = start_source();
+    ASSERT_TRUE(wait_until([&] { return source->status().state != "loading"; }));
+    std::string detail = source->status().detail;
+    EXPECT_TRUE(mentions(detail, "TLS")) << detail;
+    EXPECT_TRUE(mentions(detail, "certificate")) << detail;
+    EXPECT_TRUE(mentions(detail, ca_file)) << detail;
+    EXPECT_EQ(holder_.current(), nullptr);
+
+    std::filesystem::copy_file(slapd_.ca_file(), ca_file,
+                               std::filesystem::copy_options::overwrite_existing);
+    EXPECT_TRUE(wait_for_snapshot(holder_, account_count_is(2), seconds(8)))
+        << describe(holder_, *source);
 }
 
 }  // namespace

@@ -120,6 +120,7 @@ TestSlapd::TestSlapd(TestSlapdOptions options) : options_(std::move(options)) {
         write_file(admin_password_file(), admin_password());
         write_file(reader_password_file(), options_.reader_password);
         write_file(directory_ + "/empty", "");
+        if (options_.tls) make_certificates();
         write_config();
         if (options_.create_base) load_base_entries();
         if (options_.cn_config) convert_config();
@@ -152,11 +153,46 @@ std::string TestSlapd::ldapi_url() const {
     return "ldapi://" + escaped + "/";
 }
 
+std::string TestSlapd::ldaps_url() const {
+    return "ldaps://127.0.0.1:" + std::to_string(ldaps_port_) + "/";
+}
+
 std::string TestSlapd::admin_password_file() const {
     return directory_ + "/admin.pw";
 }
 std::string TestSlapd::reader_password_file() const {
     return directory_ + "/reader.pw";
+}
+std::string TestSlapd::ca_file() const {
+    return directory_ + "/ca.pem";
+}
+std::string TestSlapd::other_ca_file() const {
+    return directory_ + "/other-ca.pem";
+}
+
+void TestSlapd::make_certificates() {
+    const std::string& d = directory_;
+    auto openssl = [&](std::vector<std::string> arguments) {
+        arguments.insert(arguments.begin(), "openssl");
+        throw_unless_ok(run_ldap_tool(arguments, ""), "openssl " + arguments[1]);
+    };
+    auto new_key = [](std::vector<std::string> arguments) {
+        for (std::string option :
+             {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"}) {
+            arguments.push_back(option);
+        }
+        return arguments;
+    };
+    openssl(new_key({"req", "-x509", "-days", "2", "-keyout", d + "/ca.key", "-out", ca_file(),
+                     "-subj", "/CN=TestCA"}));
+    openssl(new_key({"req", "-x509", "-days", "2", "-keyout", d + "/other.key", "-out",
+                     other_ca_file(), "-subj", "/CN=OtherCA"}));
+    openssl(new_key({"req", "-keyout", d + "/server.key", "-out", d + "/server.csr", "-subj",
+                     "/CN=127.0.0.1"}));
+    write_file(d + "/san.ext", "subjectAltName=IP:127.0.0.1\n");
+    openssl({"x509", "-req", "-in", d + "/server.csr", "-CA", ca_file(), "-CAkey", d + "/ca.key",
+             "-CAcreateserial", "-out", d + "/server.pem", "-days", "2", "-extfile",
+             d + "/san.ext"});
 }
 
 void TestSlapd::write_config() {
@@ -172,6 +208,11 @@ void TestSlapd::write_config() {
         "moduleload syncprov",
         "sizelimit " + std::to_string(options_.size_limit),
     };
+    if (options_.tls) {
+        lines.insert(lines.end(), {"TLSCACertificateFile " + ca_file(),
+                                   "TLSCertificateFile " + directory_ + "/server.pem",
+                                   "TLSCertificateKeyFile " + directory_ + "/server.key"});
+    }
     if (options_.cn_config) {
         lines.push_back("database config");
         lines.push_back("access to * by dn.exact=gidNumber=" + std::to_string(::getgid()) +
@@ -244,6 +285,10 @@ void TestSlapd::start() {
     for (int attempt = 0;; ++attempt) {
         if (port_ == 0) port_ = free_loopback_port();
         std::string listeners = url() + " " + ldapi_url();
+        if (options_.tls) {
+            if (ldaps_port_ == 0) ldaps_port_ = free_loopback_port();
+            listeners += " " + ldaps_url();
+        }
         std::vector<std::string> arguments{"slapd", "-d", "0", "-h", listeners};
         for (const auto& argument : config_arguments()) arguments.push_back(argument);
         pid_ = spawn(arguments, directory_ + "/empty", directory_ + "/slapd.out",
@@ -255,6 +300,7 @@ void TestSlapd::start() {
             // Another process may have taken the port between our probe and slapd's bind.
             if (attempt >= 2) throw;
             port_ = 0;
+            ldaps_port_ = 0;
         }
     }
 }

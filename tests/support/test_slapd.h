@@ -29,6 +29,10 @@ struct TestSlapdOptions {
     // schema: tests load schema/mailpolicy.ldif themselves through config_add().
     // The config database is managed by this uid over ldapi:// (SASL EXTERNAL).
     bool cn_config = false;
+    // TLS: a fresh CA and a certificate for 127.0.0.1 that it signed (openssl, EC keys),
+    // configured for StartTLS, plus a second listener on ldaps_url(). ca_file() is the CA
+    // to trust; other_ca_file() a CA that signed nothing.
+    bool tls = false;
 };
 
 // Outcome of one LDAP tool run, for tests that expect the server to refuse something.
@@ -49,6 +53,8 @@ class TestSlapd {
     // "ldap://127.0.0.1:<port>/" and the ldapi:// URL of its unix socket.
     std::string url() const;
     std::string ldapi_url() const;
+    // "ldaps://127.0.0.1:<port>/" (only with the tls option).
+    std::string ldaps_url() const;
     int port() const { return port_; }
     const std::string& directory() const { return directory_; }
     static std::string base_dn() { return "dc=example,dc=test"; }
@@ -57,6 +63,9 @@ class TestSlapd {
     // Files holding the passwords (no newline), for bind-password-file settings.
     std::string admin_password_file() const;
     std::string reader_password_file() const;
+    // PEM files of the tls option.
+    std::string ca_file() const;
+    std::string other_ca_file() const;
 
     // As the rootdn. These throw std::runtime_error with the tool's stderr on failure.
     void add_ldif(std::string_view ldif);
@@ -86,6 +95,7 @@ class TestSlapd {
     void bulk_load_file(const std::string& ldif_path);
 
   private:
+    void make_certificates();
     void write_config();
     void convert_config();
     std::vector<std::string> config_arguments() const;
@@ -97,6 +107,7 @@ class TestSlapd {
     TestSlapdOptions options_;
     std::string directory_;
     int port_ = 0;
+    int ldaps_port_ = 0;
     pid_t pid_ = -1;
 };
 
