@@ -2,7 +2,8 @@
 // batches, saves the cache, and on any failure keeps the last snapshot, reports why,
 // and reconnects with backoff from the last cookie. The cache file stands in only when
 // the very first attempt fails. stop() wakes the thread through an eventfd and by
-// shutting down its socket, which also interrupts a refresh in progress.
+// shutting down its socket, which also interrupts a refresh in progress; a clean stop
+// saves what was published but not yet saved.
 #include "ldap/ldap_source.h"
 
 #include <poll.h>
@@ -88,6 +89,7 @@ class LdapSource final : public DirectorySource {
     void serve_polling(LdapConnection& connection, Replica& replica);
     void publish(Replica& replica);
     void maybe_save_cache(Replica& replica, bool now);
+    void save_cache_at_stop(Replica& replica);
     void handle_failure(const LdapError& error, Replica& replica);
     bool load_cache_file(Replica& replica);
     void wait(milliseconds duration);
@@ -187,6 +189,7 @@ void LdapSource::run() {
             wait(backoff_.next());
         }
     }
+    save_cache_at_stop(replica);
 }
 
 void LdapSource::serve_once(Replica& replica) {
@@ -322,6 +325,12 @@ void LdapSource::maybe_save_cache(Replica& replica, bool now) {
         " in " +
         std::to_string(std::chrono::duration_cast<milliseconds>(last_save_ - started).count()) +
         " ms");
+}
+
+// A clean stop keeps what was published: a change made just before it is in the cache
+// the next start may have to serve from.
+void LdapSource::save_cache_at_stop(Replica& replica) {
+    if (cache_dirty_) maybe_save_cache(replica, true);
 }
 
 void LdapSource::handle_failure(const LdapError& error, Replica& replica) {

@@ -223,6 +223,29 @@ TEST_F(LdapSourceTest, StartWithServerDownServesTheCacheFileThenResumes) {
     EXPECT_TRUE(wait_for_state(*source, "syncrepl"));
 }
 
+// The cache is written once changes settle (2 s); a clean stop must not lose a change
+// made since the last write.
+TEST_F(LdapSourceTest, StopSavesTheLatestChangeToTheCacheFile) {
+    {
+        auto first = start_source();
+        ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(2)));
+        ASSERT_TRUE(
+            wait_until([&] { return std::filesystem::exists(config_.cache_file); }, seconds(10)));
+        slapd_.modify_ldif(set_send_mode_ldif("bob", "denyAll"));
+        ASSERT_TRUE(wait_for_snapshot(holder_, send_mode_is("bob@example.com", Mode::DenyAll)));
+        first->stop();
+    }
+    slapd_.stop();
+    SnapshotHolder fresh;
+    auto source = make_ldap_source(config_, fresh);
+    source->start();
+    ASSERT_TRUE(wait_for_state(*source, "cache")) << describe(fresh, *source);
+    auto cached = fresh.current();
+    ASSERT_TRUE(cached);
+    EXPECT_EQ(cached->account_count(), 2u);
+    EXPECT_TRUE(send_mode_is("bob@example.com", Mode::DenyAll)(*cached));
+}
+
 TEST_F(LdapSourceTest, StopReturnsPromptly) {
     auto source = start_source();
     ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(2)));

@@ -1,8 +1,8 @@
 // TLS to the directory, as [directory] asks: StartTLS demand/try, and ldaps:// sources.
 // The right CA loads the directory and follows changes; a CA that did not sign the
 // server's certificate is refused with a message naming TLS and the certificate, and the
-// source keeps retrying. Certificates are made fresh for each run by TestSlapd (openssl,
-// EC keys: fast).
+// source keeps retrying (serving nothing, or the cache file). Certificates are made
+// fresh for each run by TestSlapd (openssl, EC keys: fast).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -107,6 +107,28 @@ TEST_F(LdapTlsTest, LdapsWithAnotherCaNamesTheCertificateAndKeepsRetrying) {
                                std::filesystem::copy_options::overwrite_existing);
     EXPECT_TRUE(wait_for_snapshot(holder_, account_count_is(2), seconds(8)))
         << describe(holder_, *source);
+}
+
+TEST_F(LdapTlsTest, LdapsWithAnotherCaServesTheCacheFile) {
+    config_.source = slapd_.ldaps_url();
+    config_.tls_ca_file = slapd_.ca_file();
+    config_.cache_file = slapd_.directory() + "/directory.cache";
+    {
+        SnapshotHolder first;
+        auto source = make_ldap_source(config_, first);
+        source->start();
+        ASSERT_TRUE(wait_for_snapshot(first, account_count_is(2))) << describe(first, *source);
+        source->stop();  // a clean stop saves the cache
+    }
+    ASSERT_TRUE(std::filesystem::exists(config_.cache_file));
+
+    config_.tls_ca_file = slapd_.other_ca_file();
+    auto source = start_source();
+    auto cached = wait_for_snapshot(holder_, account_count_is(2));
+    ASSERT_TRUE(cached) << describe(holder_, *source);
+    EXPECT_NE(cached->account_by_address("alice@example.com"), nullptr);
+    EXPECT_EQ(source->status().state, "cache");
+    EXPECT_TRUE(mentions(source->status().detail, "certificate")) << source->status().detail;
 }
 
 }  // namespace
