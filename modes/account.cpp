@@ -37,6 +37,11 @@ char* put_list(char* out, const std::vector<std::string>& texts) {
     return out;
 }
 
+std::uint32_t domain_offset(std::string_view address) {
+    const std::size_t at = address.rfind('@');
+    return checked_size(at == std::string_view::npos ? address.size() : at + 1);
+}
+
 }  // namespace
 
 bool TextList::contains(std::string_view text) const {
@@ -55,6 +60,7 @@ Account::Account(const AccountFields& fields)
       dn_size_(checked_size(fields.dn.size())),
       primary_size_(checked_size(fields.primary.size())),
       class_dn_size_(checked_size(fields.class_dn ? fields.class_dn->size() : 0)),
+      primary_domain_offset_(domain_offset(fields.primary)),
       aliases_bytes_(list_bytes(fields.aliases)),
       logins_bytes_(list_bytes(fields.logins)),
       alias_count_(checked_size(fields.aliases.size())),
@@ -85,12 +91,6 @@ Account::Pointer Account::make(const AccountFields& fields) {
 void Account::Deleter::operator()(const Account* account) const {
     account->~Account();
     ::operator delete(const_cast<Account*>(account));
-}
-
-std::string_view Account::primary_domain() const {
-    const std::string_view address = primary();
-    const std::size_t at = address.rfind('@');
-    return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
 }
 
 TextList Account::aliases() const {

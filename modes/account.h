@@ -88,7 +88,9 @@ class Account {
     std::string_view dn() const { return {text(), dn_size_}; }
     std::string_view primary() const { return {text() + dn_size_, primary_size_}; }
     // The domain of the primary address ("" if it has no '@').
-    std::string_view primary_domain() const;
+    std::string_view primary_domain() const {
+        return primary().substr(primary_domain_offset_);
+    }
     TextList aliases() const;
     TextList logins() const;
     // The DN of the class entry the account names, if it names one.
@@ -118,6 +120,7 @@ class Account {
 
     PolicySettings settings_;
     std::uint32_t dn_size_ = 0, primary_size_ = 0, class_dn_size_ = 0;
+    std::uint32_t primary_domain_offset_ = 0;  // after the last '@' (the end if none)
     std::uint32_t aliases_bytes_ = 0, logins_bytes_ = 0;
     std::uint32_t alias_count_ = 0, login_count_ = 0;
     bool has_class_ = false;

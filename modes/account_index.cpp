@@ -7,11 +7,12 @@
 #include <functional>
 
 #include "modes/text.h"
+#include "modes/text_hash.h"
 
 namespace mailpolicy {
 
 std::uint64_t AccountIndex::hash_of(std::string_view key) {
-    return std::hash<std::string_view>{}(key);
+    return hash_text(key);
 }
 
 bool AccountIndex::holds(const Account& account, std::string_view key) const {

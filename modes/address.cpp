@@ -190,79 +190,46 @@ std::variant<std::string, AddressError> to_a_labels(std::string_view domain) {
     return ascii_lowercase(owned.get());
 }
 
-// Byte classes for the one-pass parse of plain addresses.
-enum PlainClass : std::uint8_t { kRefused, kLowercase, kUppercase, kDot, kOtherAtext };
-
-constexpr std::array<std::uint8_t, 256> kPlainClasses = [] {
-    std::array<std::uint8_t, 256> classes{};
-    for (int c = '!'; c <= '~'; ++c) classes[c] = kOtherAtext;
-    for (int c = 'a'; c <= 'z'; ++c) classes[c] = kLowercase;
-    for (int c = '0'; c <= '9'; ++c) classes[c] = kLowercase;
-    classes['-'] = classes['_'] = kLowercase;
-    for (int c = 'A'; c <= 'Z'; ++c) classes[c] = kUppercase;
-    classes['.'] = kDot;
-    classes['"'] = classes['\\'] = classes['@'] = classes['['] = kRefused;
-    return classes;
+// For the one-pass parse of plain addresses: each byte lowercased, or 0 where the
+// plain path refuses it (quotes, backslashes, '@', '[', controls, space, non-ASCII).
+constexpr std::array<char, 256> kPlainLocal = [] {
+    std::array<char, 256> lowered{};
+    for (int c = '!'; c <= '~'; ++c) lowered[c] = static_cast<char>(c);
+    for (int c = 'A'; c <= 'Z'; ++c) lowered[c] = static_cast<char>(c + 32);
+    lowered['"'] = lowered['\\'] = lowered['@'] = lowered['['] = 0;
+    return lowered;
+}();
+// The same for ordinary domains: letters, digits, '-', '_' and the dot between labels.
+constexpr std::array<char, 256> kPlainDomain = [] {
+    std::array<char, 256> lowered{};
+    for (int c = 'a'; c <= 'z'; ++c) lowered[c] = static_cast<char>(c);
+    for (int c = 'A'; c <= 'Z'; ++c) lowered[c] = static_cast<char>(c + 32);
+    for (int c = '0'; c <= '9'; ++c) lowered[c] = static_cast<char>(c);
+    lowered['-'] = '-';
+    lowered['_'] = '_';
+    lowered['.'] = '.';
+    return lowered;
 }();
 
-std::uint8_t plain_class(char c) {
-    return kPlainClasses[static_cast<unsigned char>(c)];
+char plain_lowered(const std::array<char, 256>& table, char c) {
+    return table[static_cast<unsigned char>(c)];
 }
 
-// Lowercases printable ASCII without quotes, backslashes or '@'; false otherwise.
-bool lower_plain_local(std::string_view in, std::string& out) {
-    out.resize(in.size());
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        const std::uint8_t byte_class = plain_class(in[i]);
-        if (byte_class == kRefused) return false;
-        out[i] = byte_class == kUppercase ? static_cast<char>(in[i] + 32) : in[i];
-    }
-    return true;
-}
-
-// Lowercases an ordinary domain (letters, digits, '-', '_'; labels 1-63; at most 255).
-bool lower_plain_domain(std::string_view in, std::string& out) {
-    if (in.size() > kMaxDomainLength) return false;
-    out.resize(in.size());
+// Writes the lowercased domain (labels 1-63 octets) to `out`; false if not plain.
+bool put_plain_domain(std::string_view domain, char* out) {
     std::size_t label_length = 0;
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        const std::uint8_t byte_class = plain_class(in[i]);
-        if (byte_class == kDot) {
+    for (char c : domain) {
+        const char lowered = plain_lowered(kPlainDomain, c);
+        if (lowered == 0) return false;
+        if (lowered == '.') {
             if (label_length == 0 || label_length > kMaxLabelLength) return false;
             label_length = 0;
-        } else if (byte_class == kLowercase || byte_class == kUppercase) {
-            ++label_length;
         } else {
-            return false;
+            ++label_length;
         }
-        out[i] = byte_class == kUppercase ? static_cast<char>(in[i] + 32) : in[i];
+        *out++ = lowered;
     }
     return label_length > 0 && label_length <= kMaxLabelLength;
-}
-
-// The common envelope address, parsed in one pass: printable ASCII, one '@', no quotes,
-// no literal, an ordinary domain. Anything else (including every error) returns nullopt
-// and goes the general way, which gives the same result or the reason.
-std::optional<Address> parse_plain(std::string_view body, std::string_view delimiters) {
-    const std::size_t at = body.find('@');
-    if (at == std::string_view::npos || at == 0 || at + 1 == body.size()) return std::nullopt;
-    std::string_view local = body.substr(0, at);
-    std::string_view domain = body.substr(at + 1);
-    if (domain.back() == '.') domain.remove_suffix(1);
-    const std::size_t delimiter = find_delimiter(local, delimiters);
-    if (delimiter != std::string_view::npos && delimiter > 0) {
-        // The extension is dropped, but it must still be plain for this path.
-        for (char c : local.substr(delimiter)) {
-            if (plain_class(c) == kRefused) return std::nullopt;
-        }
-        local = local.substr(0, delimiter);
-    }
-    if (local.size() > kMaxLocalLength) return std::nullopt;
-    Address address;
-    address.kind = Address::Kind::Mailbox;
-    if (!lower_plain_local(local, address.local)) return std::nullopt;
-    if (!lower_plain_domain(domain, address.domain)) return std::nullopt;
-    return address;
 }
 
 }  // namespace
@@ -290,14 +257,49 @@ std::variant<std::string, AddressError> normalize_domain(std::string_view domain
     return converted;
 }
 
+std::optional<AddressView> parse_plain_address(std::string_view text, std::string_view delimiters,
+                                               PlainAddressBuffer& out) {
+    if (text.size() > kMaxInputLength) return std::nullopt;
+    text = trim_ascii_space(text);
+    const bool opens = !text.empty() && text.front() == '<';
+    const bool closes = !text.empty() && text.back() == '>';
+    if (opens != closes || (opens && text.size() == 1)) return std::nullopt;
+    if (opens) text = trim_ascii_space(text.substr(1, text.size() - 2));
+    if (text.empty()) return AddressView{};  // the null sender
+
+    const std::size_t at = text.find('@');
+    if (at == std::string_view::npos || at == 0 || at + 1 == text.size()) return std::nullopt;
+    const std::string_view local = text.substr(0, at);
+    std::string_view domain = text.substr(at + 1);
+    if (domain.back() == '.') domain.remove_suffix(1);
+    if (domain.size() > kMaxDomainLength) return std::nullopt;
+    std::size_t local_size = find_delimiter(local, delimiters);
+    if (local_size == std::string_view::npos || local_size == 0) local_size = local.size();
+    if (local_size > kMaxLocalLength) return std::nullopt;
+
+    // The extension is dropped, but it must still be plain for this path.
+    char* cursor = out.data();
+    for (std::size_t i = 0; i < local.size(); ++i) {
+        const char lowered = plain_lowered(kPlainLocal, local[i]);
+        if (lowered == 0) return std::nullopt;
+        if (i < local_size) *cursor++ = lowered;
+    }
+    *cursor++ = '@';
+    if (!put_plain_domain(domain, cursor)) return std::nullopt;
+    const std::string_view written(out.data(), local_size + 1 + domain.size());
+    return AddressView{Address::Kind::Mailbox, written.substr(0, local_size),
+                       written.substr(local_size + 1), written};
+}
+
 std::variant<Address, AddressError> parse_address(std::string_view text,
                                                   std::string_view delimiters) {
+    PlainAddressBuffer buffer;
+    if (auto plain = parse_plain_address(text, delimiters, buffer)) {
+        return Address{plain->kind, std::string(plain->local), std::string(plain->domain)};
+    }
     if (text.size() > kMaxInputLength) return error("address too long");
     auto unbracketed = strip_angle_brackets(text);
     if (auto* problem = std::get_if<AddressError>(&unbracketed)) return *problem;
-    if (auto plain = parse_plain(std::get<std::string_view>(unbracketed), delimiters)) {
-        return std::move(*plain);
-    }
     if (!is_valid_utf8(text)) return error("invalid UTF-8");
     auto routed = strip_source_route(std::get<std::string_view>(unbracketed));
     if (auto* problem = std::get_if<AddressError>(&routed)) return *problem;

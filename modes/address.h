@@ -3,6 +3,7 @@
 // Bad input yields an AddressError with a reason, never an exception or a guess.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,29 @@ struct AddressError {
 // (policy.recipient-delimiter); empty means none.
 std::variant<Address, AddressError> parse_address(std::string_view text,
                                                   std::string_view delimiters = "+");
+
+// A normalized address viewed in storage someone else owns (see parse_plain_address).
+struct AddressView {
+    Address::Kind kind = Address::Kind::Null;
+    std::string_view local;
+    std::string_view domain;
+    std::string_view text;  // "local@domain", or "" for the null sender
+
+    bool is_null() const { return kind == Address::Kind::Null; }
+    static AddressView of(const Address& address, std::string_view text) {
+        return {address.kind, address.local, address.domain, text};
+    }
+};
+
+// Room for the longest plain address: local part 64, '@', domain 255.
+using PlainAddressBuffer = std::array<char, 64 + 1 + 255>;
+
+// The fast path of parse_address for what envelopes nearly always carry: the null
+// sender, or printable ASCII with one '@', no quotes, no literal and an ordinary domain.
+// Normalizes it into `out` in one pass without allocating. Anything else (including
+// every invalid address) gives nullopt: parse_address then gives the result or reason.
+std::optional<AddressView> parse_plain_address(std::string_view text, std::string_view delimiters,
+                                               PlainAddressBuffer& out);
 
 // Normalizes a bare domain name (lowercase, trailing dot, IDN to A-label).
 std::variant<std::string, AddressError> normalize_domain(std::string_view domain);

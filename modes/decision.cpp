@@ -17,42 +17,37 @@ namespace {
 constexpr std::string_view kNoPolicyRule =
     "no policy applies: neither sender nor recipient is local";
 
-// An envelope address as the engine holds it; `valid` false means unparseable.
-struct ParsedAddress {
-    bool valid = false;
-    Address address;
-    std::string_view text;  // Address::text(), kept here so holders can borrow it
-
+// An envelope address as the engine holds it, parsed without allocating when plain;
+// `valid` false means unparseable. Holders and peers borrow its view.
+class ParsedAddress {
+  public:
     ParsedAddress(std::string_view raw, std::string_view delimiters) {
-        auto parsed = parse_address(raw, delimiters);
-        if (auto* address_ptr = std::get_if<Address>(&parsed)) {
-            valid = true;
-            address = std::move(*address_ptr);
-            keep_text();
-        }
-    }
-    ParsedAddress(const ParsedAddress&) = delete;  // holders borrow `text`
-    ParsedAddress& operator=(const ParsedAddress&) = delete;
-
-    bool is_null() const { return valid && address.is_null(); }
-
-  private:
-    // Addresses fit the buffer (local 64 + domain 255); literals may not.
-    void keep_text() {
-        if (address.is_null()) return;
-        const std::size_t length = address.local.size() + 1 + address.domain.size();
-        if (length > buffer_.size()) {
-            overflow_ = address.text();
-            text = overflow_;
+        if (auto plain = parse_plain_address(raw, delimiters, buffer_)) {
+            view_ = *plain;
+            valid_ = true;
             return;
         }
-        char* out = std::copy(address.local.begin(), address.local.end(), buffer_.data());
-        *out++ = '@';
-        std::copy(address.domain.begin(), address.domain.end(), out);
-        text = std::string_view(buffer_.data(), length);
+        auto parsed = parse_address(raw, delimiters);
+        if (auto* address = std::get_if<Address>(&parsed)) {
+            general_ = std::move(*address);
+            general_text_ = general_.text();
+            view_ = AddressView::of(general_, general_text_);
+            valid_ = true;
+        }
     }
-    std::array<char, 384> buffer_;
-    std::string overflow_;
+    ParsedAddress(const ParsedAddress&) = delete;  // views point into it
+    ParsedAddress& operator=(const ParsedAddress&) = delete;
+
+    bool valid() const { return valid_; }
+    bool is_null() const { return valid_ && view_.is_null(); }
+    const AddressView& view() const { return view_; }
+
+  private:
+    bool valid_ = false;
+    AddressView view_;
+    PlainAddressBuffer buffer_;
+    Address general_;  // what parse_address made of an address that is not plain
+    std::string general_text_;
 };
 
 HolderRef holder_of_account(const Account& account, const Directory& directory) {
@@ -61,13 +56,14 @@ HolderRef holder_of_account(const Account& account, const Directory& directory) 
 }
 
 std::optional<HolderRef> holder_of(const ParsedAddress& parsed, const Directory& directory) {
-    if (!parsed.valid || parsed.address.kind != Address::Kind::Mailbox) return std::nullopt;
-    if (const Account* account = directory.account_by_address(parsed.text)) {
+    if (!parsed.valid() || parsed.view().kind != Address::Kind::Mailbox) return std::nullopt;
+    const AddressView& address = parsed.view();
+    if (const Account* account = directory.account_by_address(address.text)) {
         return holder_of_account(*account, directory);
     }
-    const std::string& domain = parsed.address.domain;
-    if (!directory.hosts_domain(domain)) return std::nullopt;
-    return HolderRef{nullptr, directory.domain_by_name(domain), parsed.text, domain};
+    if (!directory.hosts_domain(address.domain)) return std::nullopt;
+    return HolderRef{nullptr, directory.domain_by_name(address.domain), address.text,
+                     address.domain};
 }
 
 PolicyHolder to_policy_holder(const HolderRef& holder) {
@@ -83,7 +79,7 @@ class MessageContext {
         sender_holder_ = holder_of(sender_, directory);
         if (envelope.login) find_login_holder(*envelope.login, directory, config);
         sender_as_peer_.null_sender = sender_.is_null();
-        if (sender_.valid) sender_as_peer_.address = &sender_.address;
+        if (sender_.valid()) sender_as_peer_.address = &sender_.view();
         if (sender_holder_ && config.verify_local_senders && !verified(envelope, config)) {
             sender_as_peer_.address = nullptr;
             sender_as_peer_.unverified_local_sender = true;
@@ -169,7 +165,7 @@ Verdict decide_one(const MessageContext& message, std::string_view recipient,
     const ParsedAddress parsed(recipient, config.recipient_delimiter);
     const std::optional<HolderRef> recipient_holder = holder_of(parsed, directory);
     Peer recipient_as_peer;
-    if (parsed.valid) recipient_as_peer.address = &parsed.address;
+    if (parsed.valid()) recipient_as_peer.address = &parsed.view();
 
     CheckRun run;
     if (const auto& sender = message.sender_holder()) {

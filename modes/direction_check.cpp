@@ -32,7 +32,7 @@ bool mode_allows(Mode mode, const HolderRef& holder, const Peer& peer, const Dir
     return false;
 }
 
-const Pattern* matching_exception(const PatternList& patterns, const Address& address) {
+const Pattern* matching_exception(const PatternList& patterns, const AddressView& address) {
     for (const Pattern& pattern : patterns) {
         if (pattern.matches(address)) return &pattern;
     }

@@ -29,7 +29,7 @@ struct HolderRef {
 // The other party of a check. A peer without `address` is an outside address that no
 // exception pattern matches (unparseable, or a local sender that was not verified).
 struct Peer {
-    const Address* address = nullptr;
+    const AddressView* address = nullptr;
     bool null_sender = false;
     bool unverified_local_sender = false;  // anti-spoofing applied: add it to the rule
 };

@@ -59,14 +59,7 @@ std::size_t MemoryDirectory::add(const AccountFields& account) {
 }
 
 std::size_t MemoryDirectory::CaseInsensitiveHash::operator()(std::string_view text) const {
-    // FNV-1a over the length and the first lowercased bytes: class DNs differ early (their
-    // cn) and are few, and equality settles the rest.
-    std::uint64_t hash = 14695981039346656037ull ^ text.size();
-    for (char c : text.substr(0, 24)) {
-        hash ^= static_cast<unsigned char>(ascii_lower(c));
-        hash *= 1099511628211ull;
-    }
-    return static_cast<std::size_t>(hash);
+    return hash_text_ignoring_case(text);
 }
 
 bool MemoryDirectory::CaseInsensitiveEqual::operator()(std::string_view a,

@@ -10,6 +10,7 @@
 
 #include "modes/account_index.h"
 #include "modes/directory.h"
+#include "modes/text_hash.h"
 
 namespace mailpolicy {
 
@@ -34,7 +35,7 @@ class MemoryDirectory final : public Directory {
     struct Hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view text) const {
-            return std::hash<std::string_view>{}(text);
+            return hash_text(text);
         }
     };
     template <typename T>

@@ -141,7 +141,7 @@ bool Pattern::side_matches(std::string_view pattern, const Side& side, std::stri
     return glob_matches(pattern, subject);
 }
 
-bool Pattern::matches(const Address& address) const {
+bool Pattern::matches(const AddressView& address) const {
     if (address.is_null()) return false;
     const std::string_view normalized = normalized_;
     const std::string_view domain = domain_only_ ? normalized : normalized.substr(at_position_ + 1);

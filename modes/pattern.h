@@ -20,7 +20,8 @@ class Pattern {
     // inside, more than one '@', empty local part or domain).
     static std::variant<Pattern, std::string> compile(std::string_view text);
 
-    bool matches(const Address& address) const;
+    bool matches(const AddressView& address) const;
+    bool matches(const Address& address) const { return matches(AddressView::of(address, {})); }
     // The pattern as written by the admin (trimmed), for rule texts.
     const std::string& text() const { return text_; }
     bool domain_only() const { return domain_only_; }
