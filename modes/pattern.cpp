@@ -4,6 +4,8 @@
 
 #include "modes/pattern.h"
 
+#include <array>
+#include <cstring>
 #include <optional>
 
 #include "modes/text.h"
@@ -110,12 +112,13 @@ std::variant<Pattern, std::string> Pattern::compile(std::string_view text) {
     }
     if (auto problem = normalize_domain_pattern(domain, pattern.normalized_)) return *problem;
     const std::string_view normalized = pattern.normalized_;
+    const std::string_view domain_side =
+        pattern.domain_only_ ? normalized : normalized.substr(pattern.at_position_ + 1);
     if (!pattern.domain_only_) {
         pattern.local_ = describe_side(normalized.substr(0, pattern.at_position_));
-        pattern.domain_ = describe_side(normalized.substr(pattern.at_position_ + 1));
-    } else {
-        pattern.domain_ = describe_side(normalized);
     }
+    pattern.domain_ = describe_side(domain_side);
+    pattern.describe_domain_tail(domain_side);
     return pattern;
 }
 
@@ -125,6 +128,26 @@ Pattern::Side Pattern::describe_side(std::string_view side) {
     const std::size_t last = side.find_last_of("*?");
     return Side{true, static_cast<std::uint16_t>(first),
                 static_cast<std::uint16_t>(side.size() - last - 1)};
+}
+
+void Pattern::describe_domain_tail(std::string_view domain) {
+    const std::size_t literal = domain_.wildcard ? domain_.literal_suffix : domain.size();
+    const std::size_t length = literal < 8 ? literal : 8;
+    if (length == 0) return;
+    // Compared only against domains of 8 bytes or more, loaded as their last 8 bytes:
+    // the tail and its mask take the last `length` of those bytes, in memory order.
+    std::array<unsigned char, 8> tail{}, mask{};
+    std::memcpy(tail.data() + (8 - length), domain.data() + domain.size() - length, length);
+    std::memset(mask.data() + (8 - length), 0xff, length);
+    std::memcpy(&domain_tail_, tail.data(), sizeof domain_tail_);
+    std::memcpy(&domain_tail_mask_, mask.data(), sizeof domain_tail_mask_);
+}
+
+bool Pattern::domain_tail_differs(std::string_view domain) const {
+    if (domain_tail_mask_ == 0 || domain.size() < 8) return false;
+    std::uint64_t word;
+    std::memcpy(&word, domain.data() + domain.size() - 8, sizeof word);
+    return (word & domain_tail_mask_) != domain_tail_;
 }
 
 bool Pattern::side_matches(std::string_view pattern, const Side& side, std::string_view subject) {
@@ -144,6 +167,7 @@ bool Pattern::side_matches(std::string_view pattern, const Side& side, std::stri
 bool Pattern::matches(const AddressView& address) const {
     if (address.is_null()) return false;
     const std::string_view normalized = normalized_;
+    if (domain_tail_differs(address.domain)) return false;
     const std::string_view domain = domain_only_ ? normalized : normalized.substr(at_position_ + 1);
     if (!side_matches(domain, domain_, address.domain)) return false;
     if (domain_only_) return true;

@@ -36,6 +36,10 @@ class Pattern {
     };
     static Side describe_side(std::string_view side);
     static bool side_matches(std::string_view pattern, const Side& side, std::string_view subject);
+    // The last bytes every matching domain ends with (up to 8, as one little-endian word),
+    // so most domains that cannot match are refused by one comparison.
+    void describe_domain_tail(std::string_view domain);
+    bool domain_tail_differs(std::string_view domain) const;
 
     std::string text_;
     std::string normalized_;  // lowercase, A-label domain
@@ -44,6 +48,8 @@ class Pattern {
     std::size_t at_position_ = 0;
     Side local_;
     Side domain_;
+    std::uint64_t domain_tail_ = 0;
+    std::uint64_t domain_tail_mask_ = 0;  // 0: no tail check
 };
 
 // An exception list: shared between entries that carry the same values.
