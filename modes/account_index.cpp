@@ -25,27 +25,32 @@ bool AccountIndex::holds(const Account& account, std::string_view key) const {
     return account.primary() == key || account.aliases().contains(key);
 }
 
-const Account* AccountIndex::find(std::string_view key) const {
+const AccountMatch* AccountIndex::find(std::string_view key) const {
     if (slots_.empty()) return nullptr;
     const std::uint64_t hash = hash_of(key);
     const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = hash & mask; slots_[i].account; i = (i + 1) & mask) {
-        if (slots_[i].hash == hash && holds(*slots_[i].account, key)) return slots_[i].account;
+    for (std::size_t i = hash & mask; slots_[i].match.account; i = (i + 1) & mask) {
+        const Slot& slot = slots_[i];
+        if (slot.hash == hash && holds(*slot.match.account, key)) return &slot.match;
     }
     return nullptr;
 }
 
-const Account*& AccountIndex::claim(std::string_view key) {
+void AccountIndex::prefetch(std::string_view key) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash_of(key) & (slots_.size() - 1)]);
+}
+
+AccountMatch& AccountIndex::claim(std::string_view key) {
     if ((used_ + 1) * 2 > slots_.size()) grow();
     const std::uint64_t hash = hash_of(key);
     const std::size_t mask = slots_.size() - 1;
     std::size_t i = hash & mask;
-    for (; slots_[i].account; i = (i + 1) & mask) {
-        if (slots_[i].hash == hash && holds(*slots_[i].account, key)) return slots_[i].account;
+    for (; slots_[i].match.account; i = (i + 1) & mask) {
+        if (slots_[i].hash == hash && holds(*slots_[i].match.account, key)) return slots_[i].match;
     }
     ++used_;
     slots_[i].hash = hash;
-    return slots_[i].account;
+    return slots_[i].match;
 }
 
 void AccountIndex::grow() {
@@ -53,9 +58,9 @@ void AccountIndex::grow() {
     slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
     const std::size_t mask = slots_.size() - 1;
     for (const Slot& slot : old) {
-        if (!slot.account) continue;
+        if (!slot.match.account) continue;
         std::size_t i = slot.hash & mask;
-        while (slots_[i].account) i = (i + 1) & mask;
+        while (slots_[i].match.account) i = (i + 1) & mask;
         slots_[i] = slot;
     }
 }

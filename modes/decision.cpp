@@ -38,6 +38,11 @@ class ParsedAddress {
     ParsedAddress(const ParsedAddress&) = delete;  // views point into it
     ParsedAddress& operator=(const ParsedAddress&) = delete;
 
+    // Starts loading what looking the address up will read.
+    void prefetch(const Directory& directory) const {
+        if (valid_ && view_.kind == Address::Kind::Mailbox) directory.prefetch_address(view_.text);
+    }
+
     bool valid() const { return valid_; }
     bool is_null() const { return valid_ && view_.is_null(); }
     const AddressView& view() const { return view_; }
@@ -50,19 +55,19 @@ class ParsedAddress {
     std::string general_text_;
 };
 
-HolderRef holder_of_account(const Account& account, const Directory& directory) {
-    const std::string_view domain_name = account.primary_domain();
-    return {&account, directory.domain_by_name(domain_name), account.primary(), domain_name};
+HolderRef holder_of_account(const AccountMatch& match) {
+    return {match.account, match.policy_class, match.domain, match.account->primary(),
+            match.account->primary_domain()};
 }
 
 std::optional<HolderRef> holder_of(const ParsedAddress& parsed, const Directory& directory) {
     if (!parsed.valid() || parsed.view().kind != Address::Kind::Mailbox) return std::nullopt;
     const AddressView& address = parsed.view();
-    if (const Account* account = directory.account_by_address(address.text)) {
-        return holder_of_account(*account, directory);
+    if (const AccountMatch match = directory.match_address(address.text)) {
+        return holder_of_account(match);
     }
     if (!directory.hosts_domain(address.domain)) return std::nullopt;
-    return HolderRef{nullptr, directory.domain_by_name(address.domain), address.text,
+    return HolderRef{nullptr, nullptr, directory.domain_by_name(address.domain), address.text,
                      address.domain};
 }
 
@@ -76,6 +81,7 @@ class MessageContext {
   public:
     MessageContext(const Envelope& envelope, const Directory& directory, const PolicyConfig& config)
         : sender_(envelope.sender, config.recipient_delimiter) {
+        sender_.prefetch(directory);
         sender_holder_ = holder_of(sender_, directory);
         if (envelope.login) find_login_holder(*envelope.login, directory, config);
         sender_as_peer_.null_sender = sender_.is_null();
@@ -102,8 +108,8 @@ class MessageContext {
     void find_login_holder(std::string_view login, const Directory& directory,
                            const PolicyConfig& config) {
         const std::string lowered = ascii_lowercase(trim_ascii_space(login));
-        if (const Account* account = directory.account_by_login(lowered)) {
-            login_holder_ = holder_of_account(*account, directory);
+        if (const AccountMatch match = directory.match_login(lowered)) {
+            login_holder_ = holder_of_account(match);
         } else {
             login_address_.emplace(login, config.recipient_delimiter);
             login_holder_ = holder_of(*login_address_, directory);
@@ -160,9 +166,11 @@ Verdict verdict_from(std::string_view recipient, const CheckRun& run, const Poli
     return verdict;
 }
 
+// `parsed` is `recipient` parsed (and prefetched) before the sender was looked up, so
+// the two lookups' cache misses overlap.
 Verdict decide_one(const MessageContext& message, std::string_view recipient,
-                   const Directory& directory, const PolicyConfig& config) {
-    const ParsedAddress parsed(recipient, config.recipient_delimiter);
+                   const ParsedAddress& parsed, const Directory& directory,
+                   const PolicyConfig& config) {
     const std::optional<HolderRef> recipient_holder = holder_of(parsed, directory);
     Peer recipient_as_peer;
     if (parsed.valid()) recipient_as_peer.address = &parsed.view();
@@ -196,8 +204,10 @@ std::string_view to_string(Outcome outcome) {
 }
 
 Verdict Engine::decide(const Envelope& envelope, std::string_view recipient) const {
+    const ParsedAddress parsed(recipient, config_.recipient_delimiter);
+    parsed.prefetch(directory_);
     const MessageContext message(envelope, directory_, config_);
-    return decide_one(message, recipient, directory_, config_);
+    return decide_one(message, recipient, parsed, directory_, config_);
 }
 
 std::vector<Verdict> Engine::decide(const Envelope& envelope,
@@ -206,7 +216,8 @@ std::vector<Verdict> Engine::decide(const Envelope& envelope,
     std::vector<Verdict> verdicts;
     verdicts.reserve(recipients.size());
     for (const std::string& recipient : recipients) {
-        verdicts.push_back(decide_one(message, recipient, directory_, config_));
+        const ParsedAddress parsed(recipient, config_.recipient_delimiter);
+        verdicts.push_back(decide_one(message, recipient, parsed, directory_, config_));
     }
     return verdicts;
 }
@@ -214,8 +225,8 @@ std::vector<Verdict> Engine::decide(const Envelope& envelope,
 std::optional<PolicyHolder> Engine::holder_for_address(const Address& address) const {
     const std::string text = address.text();
     if (address.kind != Address::Kind::Mailbox) return std::nullopt;
-    if (const Account* account = directory_.account_by_address(text)) {
-        return to_policy_holder(holder_of_account(*account, directory_));
+    if (const AccountMatch match = directory_.match_address(text)) {
+        return to_policy_holder(holder_of_account(match));
     }
     if (!directory_.hosts_domain(address.domain)) return std::nullopt;
     return PolicyHolder{nullptr, directory_.domain_by_name(address.domain), text, address.domain};
@@ -223,8 +234,8 @@ std::optional<PolicyHolder> Engine::holder_for_address(const Address& address) c
 
 std::optional<PolicyHolder> Engine::holder_for_login(std::string_view login) const {
     const std::string lowered = ascii_lowercase(trim_ascii_space(login));
-    if (const Account* account = directory_.account_by_login(lowered)) {
-        return to_policy_holder(holder_of_account(*account, directory_));
+    if (const AccountMatch match = directory_.match_login(lowered)) {
+        return to_policy_holder(holder_of_account(match));
     }
     auto parsed = parse_address(login, config_.recipient_delimiter);
     if (auto* address = std::get_if<Address>(&parsed)) return holder_for_address(*address);

@@ -56,8 +56,7 @@ DirectionCheck run_check(const HolderRef& holder, Direction direction, const Pee
     DirectionCheck check;
     check.direction = direction;
     check.holder = &holder;
-    const InheritanceChain chain(
-        holder.account, InheritanceChain::class_of(holder.account, directory), holder.domain);
+    const InheritanceChain chain(holder.account, holder.policy_class, holder.domain);
     const auto enabled = chain.enabled(direction);
     if (!enabled.value) {
         check.kind = RuleKind::Disabled;

@@ -15,7 +15,8 @@ namespace mailpolicy {
 // The identity a check applies to, borrowed from the directory or the parsed envelope.
 struct HolderRef {
     const Account* account = nullptr;
-    const Domain* domain = nullptr;  // the domain entry of the holder's address, if any
+    const PolicyClass* policy_class = nullptr;  // the class the account names, if any
+    const Domain* domain = nullptr;             // the domain entry of the holder's address
     std::string_view address;        // the account's primary address, or the local address
     std::string_view domain_name;    // domain of `address`
 

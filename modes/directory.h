@@ -10,6 +10,16 @@
 
 namespace mailpolicy {
 
+// An account with the entries it inherits from: the class it names (if the directory
+// has it) and the domain entry of its primary address (if there is one).
+struct AccountMatch {
+    const Account* account = nullptr;
+    const PolicyClass* policy_class = nullptr;
+    const Domain* domain = nullptr;
+
+    explicit operator bool() const { return account != nullptr; }
+};
+
 class Directory {
   public:
     virtual ~Directory() = default;
@@ -25,6 +35,23 @@ class Directory {
     // True if the directory hosts the domain: a domain entry names it, or some
     // account's address is in it.
     virtual bool hosts_domain(std::string_view domain) const = 0;
+
+    // account_by_address / account_by_login with the account's class and domain entry,
+    // as the engine needs them. Directories that keep these resolved answer in one probe;
+    // the default looks them up by class DN and domain name.
+    virtual AccountMatch match_address(std::string_view address) const {
+        return with_entries(account_by_address(address));
+    }
+    virtual AccountMatch match_login(std::string_view login) const {
+        return with_entries(account_by_login(login));
+    }
+
+    // A hint that match_address(address) follows soon, so a directory can start loading
+    // what it will read (the engine looks up sender and recipient back to back).
+    virtual void prefetch_address(std::string_view /*address*/) const {}
+
+    // The match for an account of this directory, looked up by class DN and domain name.
+    AccountMatch with_entries(const Account* account) const;
 };
 
 }  // namespace mailpolicy

@@ -48,11 +48,15 @@ std::size_t MemoryDirectory::add(const AccountFields& account) {
     std::size_t conflicts = 0;
     for (std::string_view address : addresses) {
         if (address.empty()) continue;
-        if (claim_lowest_dn(by_address_.claim(address), stored.get())) ++conflicts;
+        AccountMatch& match = by_address_.claim(address);
+        if (claim_lowest_dn(match.account, stored.get())) ++conflicts;
+        link(match);
         ++account_domains_[std::string(domain_of(address))];
     }
     for (std::string_view login : stored->logins()) {
-        claim_lowest_dn(by_login_.claim(ascii_lowercase(login)), stored.get());
+        AccountMatch& match = by_login_.claim(ascii_lowercase(login));
+        claim_lowest_dn(match.account, stored.get());
+        link(match);
     }
     address_conflicts_ += conflicts;
     return conflicts;
@@ -67,10 +71,21 @@ bool MemoryDirectory::CaseInsensitiveEqual::operator()(std::string_view a,
     return a == b || iequals_ascii(a, b);
 }
 
+void MemoryDirectory::link(AccountMatch& match) const {
+    match = with_entries(match.account);
+}
+
+void MemoryDirectory::relink_all() {
+    auto relink = [this](AccountMatch& match) { link(match); };
+    by_address_.for_each(relink);
+    by_login_.for_each(relink);
+}
+
 void MemoryDirectory::add(PolicyClass policy_class) {
     std::string key = policy_class.dn;
     classes_.insert_or_assign(std::move(key),
                               std::make_unique<PolicyClass>(std::move(policy_class)));
+    relink_all();
 }
 
 void MemoryDirectory::add(Domain domain) {
@@ -83,15 +98,29 @@ void MemoryDirectory::add(Domain domain) {
         claim_lowest_dn(domains_by_name_[std::move(key)], stored.get());
     }
     domains_by_dn_.insert_or_assign(ascii_lowercase(stored->dn), std::move(stored));
+    relink_all();
 }
 
 const Account* MemoryDirectory::account_by_address(std::string_view address) const {
-    return by_address_.find(address);
+    return match_address(address).account;
 }
 
 const Account* MemoryDirectory::account_by_login(std::string_view login) const {
-    if (const Account* account = by_login_.find(login)) return account;
-    return account_by_address(login);
+    return match_login(login).account;
+}
+
+AccountMatch MemoryDirectory::match_address(std::string_view address) const {
+    const AccountMatch* match = by_address_.find(address);
+    return match ? *match : AccountMatch{};
+}
+
+AccountMatch MemoryDirectory::match_login(std::string_view login) const {
+    if (const AccountMatch* match = by_login_.find(login)) return *match;
+    return match_address(login);
+}
+
+void MemoryDirectory::prefetch_address(std::string_view address) const {
+    by_address_.prefetch(address);
 }
 
 const Domain* MemoryDirectory::domain_by_name(std::string_view name) const {

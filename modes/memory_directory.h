@@ -27,11 +27,19 @@ class MemoryDirectory final : public Directory {
     const Domain* domain_by_name(std::string_view name) const override;
     const PolicyClass* class_by_dn(std::string_view dn) const override;
     bool hosts_domain(std::string_view domain) const override;
+    // From the index slot, where each account's class and domain entry are kept resolved
+    // (entries added later re-resolve them all: add classes and domains first).
+    AccountMatch match_address(std::string_view address) const override;
+    AccountMatch match_login(std::string_view login) const override;
+    void prefetch_address(std::string_view address) const override;
 
     std::size_t account_count() const { return accounts_.size(); }
     std::size_t address_conflicts() const { return address_conflicts_; }
 
   private:
+    void link(AccountMatch& match) const;
+    void relink_all();
+
     struct Hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view text) const {

@@ -130,52 +130,6 @@ TEST_F(Decisions, LoginGivenAsAnAddressFindsTheAccount) {
               Outcome::Denied);
 }
 
-// Counts policy lookups so a test can see how many checks ran.
-class CountingDirectory final : public Directory {
-  public:
-    explicit CountingDirectory(const Directory& inner) : inner_(inner) {}
-    const Account* account_by_address(std::string_view a) const override {
-        return inner_.account_by_address(a);
-    }
-    const Account* account_by_login(std::string_view l) const override {
-        return inner_.account_by_login(l);
-    }
-    const Domain* domain_by_name(std::string_view n) const override {
-        return inner_.domain_by_name(n);
-    }
-    const PolicyClass* class_by_dn(std::string_view dn) const override {
-        ++class_lookups;
-        return inner_.class_by_dn(dn);
-    }
-    bool hosts_domain(std::string_view d) const override { return inner_.hosts_domain(d); }
-    mutable int class_lookups = 0;
-
-  private:
-    const Directory& inner_;
-};
-
-TEST(LoginAndSender, TheSameAccountIsCheckedOnce) {
-    AccountFields alice = account("uid=alice,dc=example,dc=com", "alice@example.com", {}, {"alice"});
-    alice.class_dn = kClassDn;
-    AccountFields bob = account("uid=bob,dc=example,dc=com", "bob@example.com", {}, {"bob"});
-    bob.class_dn = kClassDn;
-    MemoryDirectory directory;
-    directory.add(alice);
-    directory.add(bob);
-    CountingDirectory counting(directory);
-    const PolicyConfig config;
-    const Engine engine(counting, config);
-    Envelope envelope;
-    envelope.sender = "alice+x@example.com";
-    envelope.login = "ALICE";
-    engine.decide(envelope, "y@outside.test");
-    EXPECT_EQ(counting.class_lookups, 1);
-    envelope.login = "bob";
-    counting.class_lookups = 0;
-    engine.decide(envelope, "y@outside.test");
-    EXPECT_EQ(counting.class_lookups, 2);
-}
-
 // --- enforcement and combination -------------------------------------------------------
 
 TEST_F(Decisions, AuditEnforcementAllowsButRecordsTheViolation) {

@@ -103,5 +103,38 @@ TEST(MemoryDirectory, HostsDomainsNamedByEntriesOrHoldingAnAccountAddress) {
     EXPECT_FALSE(directory.hosts_domain("outside.example"));
 }
 
+TEST(MemoryDirectory, MatchesCarryTheClassAndDomainEntriesWhateverTheOrderOfAdding) {
+    for (const bool entries_first : {true, false}) {
+        MemoryDirectory directory;
+        AccountFields alice = account("uid=alice,dc=example,dc=com", "alice@example.com",
+                                      {"al@example.net"}, {"alice"});
+        alice.class_dn = "CN=Staff,dc=example,dc=com";
+        auto add_entries = [&] {
+            directory.add(policy_class("cn=staff,dc=example,dc=com"));
+            directory.add(domain("dc=example,dc=com", {"example.com", "example.net"}));
+        };
+        if (entries_first) add_entries();
+        directory.add(alice);
+        directory.add(account("uid=dave,dc=other", "dave@other.org"));
+        if (!entries_first) add_entries();
+
+        for (const AccountMatch match : {directory.match_address("alice@example.com"),
+                                         directory.match_address("al@example.net"),
+                                         directory.match_login("alice")}) {
+            ASSERT_TRUE(match) << entries_first;
+            EXPECT_EQ(match.account->primary(), "alice@example.com");
+            EXPECT_EQ(match.policy_class, directory.class_by_dn("cn=staff,dc=example,dc=com"));
+            EXPECT_EQ(match.domain, directory.domain_by_name("example.com"));
+            EXPECT_NE(match.policy_class, nullptr);
+            EXPECT_NE(match.domain, nullptr);
+        }
+        const AccountMatch dave = directory.match_address("dave@other.org");
+        ASSERT_TRUE(dave);
+        EXPECT_EQ(dave.policy_class, nullptr);
+        EXPECT_EQ(dave.domain, nullptr);
+        EXPECT_FALSE(directory.match_address("nobody@example.com"));
+    }
+}
+
 }  // namespace
 }  // namespace mailpolicy
