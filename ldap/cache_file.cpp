@@ -51,14 +51,6 @@ std::uint64_t get_u64(const char* in) {
     return value;
 }
 
-void put_number(std::string& out, std::uint64_t number) {
-    while (number >= 0x80) {
-        out.push_back(static_cast<char>((number & 0x7f) | 0x80));
-        number >>= 7;
-    }
-    out.push_back(static_cast<char>(number));
-}
-
 // Buffered writer to a file descriptor that tracks the payload length and checksum.
 class PayloadWriter {
   public:
@@ -109,14 +101,13 @@ void write_payload(int fd, const std::string& temporary, std::string_view cookie
     }
     PayloadWriter payload(fd, temporary);
     std::string prefix;
-    put_number(prefix, cookie.size());
-    prefix.append(cookie);
-    put_number(prefix, count);
+    put_record_text(prefix, cookie);
+    put_record_number(prefix, count);
     payload.write(prefix);
     std::size_t written = 0;
     each([&](std::string_view record) {
         std::string length;
-        put_number(length, record.size());
+        put_record_number(length, record.size());
         payload.write(length);
         payload.write(record);
         ++written;
@@ -161,25 +152,6 @@ void save_cache(const std::string& path, const CacheContent& content) {
 
 namespace {
 
-bool read_number(std::string_view data, std::size_t& position, std::uint64_t& value) {
-    value = 0;
-    for (unsigned shift = 0; shift < 64; shift += 7) {
-        if (position >= data.size()) return false;
-        auto byte = static_cast<unsigned char>(data[position++]);
-        value |= std::uint64_t(byte & 0x7f) << shift;
-        if ((byte & 0x80) == 0) return true;
-    }
-    return false;
-}
-
-bool read_text(std::string_view data, std::size_t& position, std::string_view& text) {
-    std::uint64_t length = 0;
-    if (!read_number(data, position, length) || length > data.size() - position) return false;
-    text = data.substr(position, length);
-    position += length;
-    return true;
-}
-
 std::string read_whole(const std::string& path) {
     std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) fail(path, std::string("cannot open: ") + std::strerror(errno));
@@ -210,21 +182,20 @@ CacheContent load_cache(const std::string& path) {
     if (checksum.value != get_u64(data.data() + 24)) fail(path, "checksum mismatch (corrupt)");
 
     CacheContent content;
-    std::size_t position = 0;
+    RecordReader reader(payload);
     std::string_view cookie, record;
     std::uint64_t count = 0;
-    if (!read_text(payload, position, cookie) || !read_number(payload, position, count) ||
-        count > payload.size()) {
+    if (!reader.text(cookie) || !reader.number(count) || count > payload.size()) {
         fail(path, "malformed header");
     }
     content.cookie = cookie;
     content.entries.resize(count);
     for (auto& entry : content.entries) {
-        if (!read_text(payload, position, record) || !decode_record(record, entry)) {
+        if (!reader.text(record) || !decode_record(record, entry)) {
             fail(path, "malformed entry record");
         }
     }
-    if (position != payload.size()) fail(path, "trailing data");
+    if (!reader.at_end()) fail(path, "trailing data");
     return content;
 }
 

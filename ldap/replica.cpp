@@ -1,4 +1,4 @@
-// The replica: raw entries (compact records) by normalized DN and by entryUUID, and the
+// The replica: raw entries (StoredEntries, by normalized DN and by entryUUID) and the
 // claim indexes built from their mapping. A change releases what the old version of the
 // entry claimed and claims what the new one does, touching a few shards; publish()
 // freezes the indexes into a snapshot sharing every untouched shard with the last one.
@@ -6,28 +6,14 @@
 
 #include <Poco/Logger.h>
 
-#include <unordered_map>
-
 #include "ldap/entry_mapping.h"
 #include "ldap/snapshot.h"
+#include "ldap/snapshot_entries.h"
 #include "ldap/snapshot_record.h"
-#include "ldap/snapshot_uuid_index.h"
 
 namespace mailpolicy {
 
 namespace {
-
-struct StoredEntry {
-    std::string record;         // encode_record() of the attributes the mapping reads
-    std::string normalized_dn;  // empty when the DN in the record is already normalized
-    MappedEntry mapped;
-};
-
-std::string_view dn_of(const std::string& record) {
-    std::string_view dn, uuid;
-    record_identity(record, dn, uuid);
-    return dn;
-}
 
 std::string_view domain_of(std::string_view address) {
     auto at = address.rfind('@');
@@ -48,10 +34,7 @@ struct Replica::State {
 
     EntryMapper mapper;
     SnapshotHolder& holder;
-    // Key: normalize_dn(dn), viewing the entry's own record (or normalized_dn) rather
-    // than a third copy of every DN.
-    std::unordered_map<std::string_view, StoredEntry, TransparentHash, std::equal_to<>> by_dn;
-    UuidIndex by_uuid;  // values point at keys of by_dn
+    StoredEntries entries;  // by normalize_dn(dn) and by entryUUID
     AddressClaims addresses;
     LoginClaims logins;
     DomainNameClaims domain_names;
@@ -62,41 +45,25 @@ struct Replica::State {
     std::size_t domain_count = 0;
     bool pending = false;
 
-    void add(std::string key, const Entry& entry);
-    void remove(const std::string& key);
+    void add(std::string_view key, const Entry& entry);
+    void remove(const StoredEntry& stored);
     void claim(const MappedEntry& mapped);
     void release(const MappedEntry& mapped);
     void clear();
 };
 
-void Replica::State::add(std::string key, const Entry& entry) {
-    StoredEntry stored;
-    stored.mapped = mapper.map(entry);
-    stored.record = encode_record(entry, [this](std::string_view name, std::string_view value) {
+void Replica::State::add(std::string_view key, const Entry& entry) {
+    MappedEntry mapped = mapper.map(entry);
+    entries.add(key, entry, mapped, [this](std::string_view name, std::string_view value) {
         return mapper.keeps_value(name, value);
     });
-    if (dn_of(stored.record) != key) stored.normalized_dn = key;
-    claim(stored.mapped);
-    // Insert under the temporary key, then re-key the node to view its own storage
-    // (nodes never move, so the view stays valid as long as the entry).
-    auto node = by_dn.extract(by_dn.emplace(std::string_view(key), std::move(stored)).first);
-    const StoredEntry& kept = node.mapped();
-    node.key() =
-        kept.normalized_dn.empty() ? dn_of(kept.record) : std::string_view(kept.normalized_dn);
-    auto position = by_dn.insert(std::move(node)).position;
-    if (!entry.uuid.empty()) by_uuid.set(entry.uuid, &position->first);
+    claim(mapped);
     pending = true;
 }
 
-void Replica::State::remove(const std::string& key) {
-    auto found = by_dn.find(key);
-    if (found == by_dn.end()) return;
-    release(found->second.mapped);
-    std::string_view dn, uuid;
-    if (record_identity(found->second.record, dn, uuid) && !uuid.empty()) {
-        by_uuid.erase(uuid, &found->first);
-    }
-    by_dn.erase(found);
+void Replica::State::remove(const StoredEntry& stored) {
+    release(stored.mapped());
+    entries.remove(stored);
     pending = true;
 }
 
@@ -154,8 +121,7 @@ void Replica::State::release(const MappedEntry& mapped) {
 }
 
 void Replica::State::clear() {
-    by_dn.clear();
-    by_uuid.clear();
+    entries.clear();
     addresses.clear();
     logins.clear();
     domain_names.clear();
@@ -173,42 +139,33 @@ Replica::~Replica() = default;
 void Replica::upsert(Entry entry) {
     State& state = *state_;
     std::string key = normalize_dn(entry.dn);
-    if (!entry.uuid.empty()) {
-        const std::string_view* renamed = state.by_uuid.find(entry.uuid);
-        if (renamed && *renamed != key) {
-            std::string old_key(*renamed);
-            state.remove(old_key);
-        }
+    if (const StoredEntry* renamed = state.entries.find_uuid(entry.uuid)) {
+        if (renamed->key() != key) state.remove(*renamed);
     }
-    state.remove(key);
-    state.add(std::move(key), entry);
+    if (const StoredEntry* existing = state.entries.find_dn(key)) state.remove(*existing);
+    state.add(key, entry);
 }
 
 void Replica::remove_dn(std::string_view dn) {
-    state_->remove(normalize_dn(dn));
+    if (const StoredEntry* found = state_->entries.find_dn(normalize_dn(dn)))
+        state_->remove(*found);
 }
 
 void Replica::remove_uuid(std::string_view uuid) {
-    const std::string_view* found = state_->by_uuid.find(uuid);
-    if (!found) return;
-    std::string key(*found);
-    state_->remove(key);
+    if (const StoredEntry* found = state_->entries.find_uuid(uuid)) state_->remove(*found);
 }
 
 void Replica::retain_only(const std::unordered_set<std::string>& present) {
-    std::vector<std::string> gone;
-    for (const auto& [key, stored] : state_->by_dn) {
-        std::string_view dn, uuid;
-        record_identity(stored.record, dn, uuid);
-        if (!present.contains(std::string(uuid))) gone.emplace_back(key);
-    }
-    for (const auto& key : gone) state_->remove(key);
+    std::vector<const StoredEntry*> gone;
+    state_->entries.for_each([&](const StoredEntry& stored) {
+        if (!present.contains(stored.uuid())) gone.push_back(&stored);
+    });
+    for (const StoredEntry* stored : gone) state_->remove(*stored);
 }
 
 void Replica::replace_all(std::vector<Entry> entries) {
     state_->clear();
-    state_->by_dn.reserve(entries.size());
-    state_->by_uuid.reserve(entries.size());
+    state_->entries.reserve(entries.size());
     for (auto& entry : entries) {
         // Each input entry is freed as soon as it is stored, to bound peak memory.
         Entry consumed = std::move(entry);
@@ -237,21 +194,26 @@ void Replica::publish() {
 }
 
 std::size_t Replica::entry_count() const {
-    return state_->by_dn.size();
+    return state_->entries.size();
 }
 
 std::vector<Entry> Replica::entries() const {
     std::vector<Entry> result;
-    result.reserve(state_->by_dn.size());
-    for (const auto& [key, stored] : state_->by_dn) {
-        decode_record(stored.record, result.emplace_back());
-    }
+    result.reserve(state_->entries.size());
+    state_->entries.for_each(
+        [&](const StoredEntry& stored) { state_->entries.decode(stored, result.emplace_back()); });
     return result;
 }
 
 void Replica::save_cache(const std::string& path, std::string_view cookie) const {
-    write_cache_records(path, cookie, state_->by_dn.size(), [this](const RecordSink& sink) {
-        for (const auto& [key, stored] : state_->by_dn) sink(stored.record);
+    const StoredEntries& entries = state_->entries;
+    write_cache_records(path, cookie, entries.size(), [&](const RecordSink& sink) {
+        std::string record;
+        entries.for_each([&](const StoredEntry& stored) {
+            record.clear();
+            entries.append_record(stored, record);
+            sink(record);
+        });
     });
 }
 

@@ -39,7 +39,7 @@ class Replica {
     // Every raw entry, for the cache file. Only the attributes the mapping reads are
     // kept (objectClass, mail, alias and login attributes, mailPolicy*, filter attributes).
     std::vector<Entry> entries() const;
-    // Writes the cache file straight from the replica's compact records, without
+    // Writes the cache file straight from the replica's stored entries, without
     // building entries() first (a million entries would double memory).
     void save_cache(const std::string& path, std::string_view cookie) const;
 

@@ -12,9 +12,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <type_traits>
-#include <unordered_map>
 #include <vector>
+
+#include "ldap/snapshot_flat_map.h"
 
 namespace mailpolicy {
 
@@ -34,39 +34,28 @@ class ShardedIndex {
     static_assert(ShardCount % group_count == 0);
 
   public:
-    using Map = std::unordered_map<Key, Value, TransparentHash, std::equal_to<>>;
+    using Map = FlatMap<Key, Value>;
 
     ShardedIndex() : group_owned_(group_count, false), shard_owned_(ShardCount, false) {}
 
     const Value* find(std::string_view key) const {
         const Map* shard = shard_at(shard_of(key));
-        if (!shard) return nullptr;
-        auto found = shard->find(key);
-        return found == shard->end() ? nullptr : &found->second;
+        return shard ? shard->find(key) : nullptr;
     }
 
     // With view keys, `key` must view text that `value` keeps alive.
     void set(std::string_view key, Value value) {
         auto& map = writable(shard_of(key));
-        auto found = map.find(key);
-        if (found != map.end()) {
-            if constexpr (std::is_same_v<Key, std::string>) {
-                found->second = std::move(value);
-                return;
-            }
-            map.erase(found);
-            --size_;
-        }
-        map.emplace(Key(key), std::move(value));
-        ++size_;
+        std::size_t before = map.size();
+        map.set(key, std::move(value));
+        size_ += map.size() - before;
     }
 
     void erase(std::string_view key) {
         std::size_t index = shard_of(key);
         const Map* shard = shard_at(index);
-        if (!shard || shard->find(key) == shard->end()) return;
-        auto& map = writable(index);
-        map.erase(map.find(key));
+        if (!shard || !shard->find(key)) return;
+        writable(index).erase(key);
         --size_;
     }
 
@@ -75,15 +64,10 @@ class ShardedIndex {
     template <typename Change>
     void update(std::string_view key, Change change) {
         auto& map = writable(shard_of(key));
-        auto found = map.find(key);
-        if (found == map.end()) {
-            found = map.emplace(std::string(key), Value{}).first;
-            ++size_;
-        }
-        if (!change(found->second)) {
-            map.erase(found);
-            --size_;
-        }
+        std::size_t before = map.size();
+        if (!change(map.get_or_add(key))) map.erase(key);
+        size_ += map.size();
+        size_ -= before;
     }
 
     // After this, the current shards belong to a snapshot: the next write clones.

@@ -7,9 +7,7 @@
 
 namespace mailpolicy {
 
-namespace {
-
-void put_number(std::string& out, std::uint64_t number) {
+void put_record_number(std::string& out, std::uint64_t number) {
     while (number >= 0x80) {
         out.push_back(static_cast<char>((number & 0x7f) | 0x80));
         number >>= 7;
@@ -17,47 +15,34 @@ void put_number(std::string& out, std::uint64_t number) {
     out.push_back(static_cast<char>(number));
 }
 
-void put_text(std::string& out, std::string_view text) {
-    put_number(out, text.size());
+void put_record_text(std::string& out, std::string_view text) {
+    put_record_number(out, text.size());
     out.append(text);
 }
 
-class Reader {
-  public:
-    explicit Reader(std::string_view data) : data_(data) {}
-
-    bool number(std::uint64_t& value) {
-        value = 0;
-        for (unsigned shift = 0; shift < 64; shift += 7) {
-            if (position_ >= data_.size()) return false;
-            auto byte = static_cast<unsigned char>(data_[position_++]);
-            value |= std::uint64_t(byte & 0x7f) << shift;
-            if ((byte & 0x80) == 0) return true;
-        }
-        return false;
+bool RecordReader::number(std::uint64_t& value) {
+    value = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        if (position_ >= data_.size()) return false;
+        auto byte = static_cast<unsigned char>(data_[position_++]);
+        value |= std::uint64_t(byte & 0x7f) << shift;
+        if ((byte & 0x80) == 0) return true;
     }
+    return false;
+}
 
-    bool text(std::string_view& value) {
-        std::uint64_t length = 0;
-        if (!number(length) || length > data_.size() - position_) return false;
-        value = data_.substr(position_, length);
-        position_ += length;
-        return true;
-    }
-
-    bool at_end() const { return position_ == data_.size(); }
-
-  private:
-    std::string_view data_;
-    std::size_t position_ = 0;
-};
-
-}  // namespace
+bool RecordReader::text(std::string_view& value) {
+    std::uint64_t length = 0;
+    if (!number(length) || length > data_.size() - position_) return false;
+    value = data_.substr(position_, length);
+    position_ += length;
+    return true;
+}
 
 std::string encode_record(const Entry& entry, const KeepValue& keep) {
     std::string out;
-    put_text(out, entry.dn);
-    put_text(out, entry.uuid);
+    put_record_text(out, entry.dn);
+    put_record_text(out, entry.uuid);
     std::vector<std::pair<const std::string*, std::vector<const std::string*>>> kept;
     for (const auto& [name, values] : entry.attributes) {
         std::vector<const std::string*> kept_values;
@@ -66,17 +51,17 @@ std::string encode_record(const Entry& entry, const KeepValue& keep) {
         }
         if (!kept_values.empty()) kept.emplace_back(&name, std::move(kept_values));
     }
-    put_number(out, kept.size());
+    put_record_number(out, kept.size());
     for (const auto& [name, values] : kept) {
-        put_text(out, *name);
-        put_number(out, values.size());
-        for (const auto* value : values) put_text(out, *value);
+        put_record_text(out, *name);
+        put_record_number(out, values.size());
+        for (const auto* value : values) put_record_text(out, *value);
     }
     return out;
 }
 
 bool decode_record(std::string_view record, Entry& entry) {
-    Reader reader(record);
+    RecordReader reader(record);
     std::string_view dn, uuid, name, value;
     std::uint64_t attributes = 0;
     if (!reader.text(dn) || !reader.text(uuid) || !reader.number(attributes)) return false;
@@ -96,7 +81,7 @@ bool decode_record(std::string_view record, Entry& entry) {
 }
 
 bool record_identity(std::string_view record, std::string_view& dn, std::string_view& uuid) {
-    Reader reader(record);
+    RecordReader reader(record);
     return reader.text(dn) && reader.text(uuid);
 }
 

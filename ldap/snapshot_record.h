@@ -1,8 +1,9 @@
-// The compact form in which the replica keeps each raw entry (one string instead of a
-// map of vectors: a million entries must fit in memory) and the cache file stores it:
-// length-prefixed DN, entryUUID, then attributes with their values.
+// The record form in which the cache file stores each raw entry: length-prefixed DN,
+// entryUUID, then attributes with their values. The replica keeps entries in a tighter
+// form of its own (snapshot_entries.h) and writes them out as these records.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,23 @@ std::string encode_record(const Entry& entry, const KeepValue& keep = {});
 bool decode_record(std::string_view record, Entry& entry);
 // The DN and entryUUID of a record without decoding the rest.
 bool record_identity(std::string_view record, std::string_view& dn, std::string_view& uuid);
+
+// The pieces records are made of, for other compact forms (snapshot_entries.cpp):
+// LEB128 numbers, and texts as a length then the bytes.
+void put_record_number(std::string& out, std::uint64_t number);
+void put_record_text(std::string& out, std::string_view text);
+class RecordReader {
+  public:
+    explicit RecordReader(std::string_view data) : data_(data) {}
+    // Each returns false, reading nothing further, when the data ends too soon.
+    bool number(std::uint64_t& value);
+    bool text(std::string_view& value);
+    bool at_end() const { return position_ == data_.size(); }
+
+  private:
+    std::string_view data_;
+    std::size_t position_ = 0;
+};
 
 // Writes a cache file from encoded records (defined in cache_file.cpp): `each` calls
 // the sink once per record. The file appears atomically or not at all.

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "ldap/ldif_parser.h"
 #include "ldap/replica.h"
@@ -77,6 +78,32 @@ TEST_F(CacheFileTest, ReplicaSavesAndReloadsItsEntries) {
     restored.publish();
     ASSERT_NE(holder.current()->account_by_address("a@example.com"), nullptr);
     EXPECT_EQ(holder.current()->class_count(), 1U);
+}
+
+TEST_F(CacheFileTest, ReplicaWritesEntriesAsTheyCame) {
+    // The replica keeps UUIDs and DNs in tighter forms; the file has them as received.
+    DirectoryConfig config;
+    SnapshotHolder holder;
+    Replica replica(config, holder);
+    replica.replace_all(parse_ldif(
+        "dn: uid=a,dc=test\nentryUUID: 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\nmail: a@example.com\n"
+        "uid: a\n\ndn: UID=B, DC=Test\nentryUUID: 0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4E\n"
+        "mail: b@example.com\n\ndn: cn=c,dc=test\nentryUUID: u-3\n"
+        "objectClass: mailPolicyClass\nmailPolicySendMode: localOnly\n",
+        "sample"));
+    replica.save_cache(path, "cookie-2");
+    std::map<std::string, Entry> expected;
+    for (auto& entry : replica.entries()) expected[entry.dn] = entry;
+    CacheContent loaded = load_cache(path);
+    ASSERT_EQ(loaded.entries.size(), 3U);
+    for (const auto& entry : loaded.entries) {
+        ASSERT_EQ(expected.count(entry.dn), 1U) << entry.dn;
+        EXPECT_EQ(entry.uuid, expected[entry.dn].uuid);
+        EXPECT_EQ(entry.attributes, expected[entry.dn].attributes);
+    }
+    EXPECT_EQ(expected["UID=B, DC=Test"].uuid, "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4E");
+    EXPECT_EQ(expected["uid=a,dc=test"].uuid, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+    EXPECT_EQ(expected["cn=c,dc=test"].first("mailpolicysendmode"), "localOnly");
 }
 
 TEST_F(CacheFileTest, EmptyCacheRoundTrips) {

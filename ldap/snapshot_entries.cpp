@@ -1,0 +1,409 @@
+// Stored entries: building the one-allocation form, the two pointer tables, and turning
+// an entry back into an Entry or a cache record. Attribute encoding inside an entry:
+// count, then per attribute its name's number, value count and values (snapshot_record.h
+// pieces); names are numbered per StoredEntries, in the order first seen.
+#include "ldap/snapshot_entries.h"
+
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+#include "ldap/snapshot_record.h"
+
+namespace mailpolicy {
+
+namespace {
+
+constexpr char hex_digits[] = "0123456789abcdef";
+
+// RFC 4122 text (8-4-4-4-12 hex digits, any case) as two 64-bit halves.
+bool parse_uuid(std::string_view text, std::uint64_t& high, std::uint64_t& low) {
+    if (text.size() != 36) return false;
+    high = low = 0;
+    int digits = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') return false;
+            continue;
+        }
+        int value = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+        if (value < 0) return false;
+        auto& half = digits < 16 ? high : low;
+        half = (half << 4) | static_cast<std::uint64_t>(value);
+        ++digits;
+    }
+    return true;
+}
+
+// Lowercase RFC 4122 text of the two halves.
+std::string format_uuid(std::uint64_t high, std::uint64_t low) {
+    std::string text;
+    text.reserve(36);
+    for (int digit = 0; digit < 32; ++digit) {
+        if (digit == 8 || digit == 12 || digit == 16 || digit == 20) text.push_back('-');
+        std::uint64_t half = digit < 16 ? high : low;
+        int shift = 4 * (15 - digit % 16);
+        text.push_back(hex_digits[(half >> shift) & 0xf]);
+    }
+    return text;
+}
+
+void put_u64(char* out, std::uint64_t value) {
+    for (int i = 7; i >= 0; --i, value >>= 8) out[i] = static_cast<char>(value & 0xff);
+}
+
+std::uint64_t get_u64(const char* in) {
+    std::uint64_t value = 0;
+    for (int i = 0; i < 8; ++i) value = (value << 8) | static_cast<unsigned char>(in[i]);
+    return value;
+}
+
+char* copy_bytes(char* out, std::string_view bytes) {
+    if (!bytes.empty()) std::memcpy(out, bytes.data(), bytes.size());
+    return out + bytes.size();
+}
+
+std::uint32_t checked_size(std::size_t size, std::size_t limit, const char* what) {
+    if (size > limit)
+        throw std::length_error(std::string("directory entry: ") + what + " too long");
+    return static_cast<std::uint32_t>(size);
+}
+
+}  // namespace
+
+// ---- UuidKey and the key functions
+
+UuidKey UuidKey::of(std::string_view text) {
+    UuidKey key;
+    key.binary = parse_uuid(text, key.high, key.low);
+    if (!key.binary) key.text = text;
+    return key;
+}
+
+std::string_view DnKeyOf::key(const StoredEntry& entry) {
+    return entry.key();
+}
+
+UuidKey UuidKeyOf::key(const StoredEntry& entry) {
+    std::string_view bytes = entry.uuid_bytes();
+    if (entry.uuid_form_ == StoredEntry::UuidForm::Binary) {
+        UuidKey key;
+        key.binary = true;
+        key.high = get_u64(bytes.data());
+        key.low = get_u64(bytes.data() + 8);
+        return key;
+    }
+    return UuidKey::of(bytes);
+}
+
+std::size_t UuidKeyOf::hash(const UuidKey& key) {
+    if (!key.binary) return std::hash<std::string_view>{}(key.text);
+    // splitmix64's finalizer: slapd's time-based UUIDs differ mostly in a few bits.
+    std::uint64_t mixed = key.high ^ (key.low * 0x9E3779B97F4A7C15ULL);
+    mixed = (mixed ^ (mixed >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    mixed = (mixed ^ (mixed >> 27)) * 0x94D049BB133111EBULL;
+    return static_cast<std::size_t>(mixed ^ (mixed >> 31));
+}
+
+// ---- EntryPointerTable
+
+template <typename KeyOf>
+std::size_t EntryPointerTable<KeyOf>::home_of(std::size_t code) const {
+    // The upper half of the hash, scaled to the table (no power-of-two sizes needed).
+    auto upper = static_cast<std::uint64_t>(code) >> 32;
+    return static_cast<std::size_t>((upper * slots_.size()) >> 32);
+}
+
+template <typename KeyOf>
+std::size_t EntryPointerTable<KeyOf>::position(const Key& key, std::size_t code) const {
+    if (size_ == 0) return npos;
+    auto tag = static_cast<std::uint8_t>(0x80 | (code & 0x7f));
+    for (std::size_t index = home_of(code);; index = advance(index)) {
+        if (control_[index] == 0) return npos;
+        if (control_[index] == tag && KeyOf::key(*slots_[index]) == key) return index;
+    }
+}
+
+template <typename KeyOf>
+StoredEntry* EntryPointerTable<KeyOf>::find(const Key& key) const {
+    std::size_t index = position(key, KeyOf::hash(key));
+    return index == npos ? nullptr : slots_[index];
+}
+
+template <typename KeyOf>
+void EntryPointerTable<KeyOf>::set(StoredEntry* entry) {
+    Key key = KeyOf::key(*entry);
+    std::size_t code = KeyOf::hash(key);
+    if (std::size_t found = position(key, code); found != npos) {
+        slots_[found] = entry;
+        return;
+    }
+    make_room();
+    std::size_t index = home_of(code);
+    while (control_[index] != 0) index = advance(index);
+    slots_[index] = entry;
+    control_[index] = static_cast<std::uint8_t>(0x80 | (code & 0x7f));
+    ++size_;
+}
+
+template <typename KeyOf>
+void EntryPointerTable<KeyOf>::make_room() {
+    // At most 4/5 full; growing by half leaves it ~53% full.
+    if ((size_ + 1) * 5 > slots_.size() * 4) {
+        resize(slots_.size() < 16 ? 16 : slots_.size() + slots_.size() / 2);
+    }
+}
+
+template <typename KeyOf>
+void EntryPointerTable<KeyOf>::erase(const StoredEntry* entry) {
+    if (size_ == 0) return;
+    std::size_t code = KeyOf::hash(KeyOf::key(*entry));
+    for (std::size_t index = home_of(code); control_[index] != 0; index = advance(index)) {
+        if (slots_[index] == entry) {
+            erase_at(index);
+            return;
+        }
+    }
+}
+
+template <typename KeyOf>
+void EntryPointerTable<KeyOf>::erase_at(std::size_t hole) {
+    // Backward shift: a later member of the run moves into the hole unless its home lies
+    // between the hole and itself, so every key stays reachable from its home.
+    for (std::size_t next = advance(hole); control_[next] != 0; next = advance(next)) {
+        std::size_t home = home_of(KeyOf::hash(KeyOf::key(*slots_[next])));
+        bool stays = hole < next ? (home > hole && home <= next) : (home > hole || home <= next);
+        if (stays) continue;
+        slots_[hole] = slots_[next];
+        control_[hole] = control_[next];
+        hole = next;
+    }
+    slots_[hole] = nullptr;
+    control_[hole] = 0;
+    --size_;
+}
+
+template <typename KeyOf>
+void EntryPointerTable<KeyOf>::resize(std::size_t capacity) {
+    std::vector<StoredEntry*> old_slots(capacity, nullptr);
+    std::vector<std::uint8_t> old_control(capacity, 0);
+    old_slots.swap(slots_);
+    old_control.swap(control_);
+    for (std::size_t i = 0; i < old_slots.size(); ++i) {
+        if (old_control[i] == 0) continue;
+        std::size_t index = home_of(KeyOf::hash(KeyOf::key(*old_slots[i])));
+        while (control_[index] != 0) index = advance(index);
+        slots_[index] = old_slots[i];
+        control_[index] = old_control[i];
+    }
+}
+
+template <typename KeyOf>
+void EntryPointerTable<KeyOf>::reserve(std::size_t count) {
+    std::size_t capacity = count + count / 4 + 1;
+    if (capacity > slots_.size()) resize(capacity);
+}
+
+template <typename KeyOf>
+void EntryPointerTable<KeyOf>::clear() {
+    slots_ = {};
+    control_ = {};
+    size_ = 0;
+}
+
+template class EntryPointerTable<DnKeyOf>;
+template class EntryPointerTable<UuidKeyOf>;
+
+// ---- StoredEntry
+
+std::string_view StoredEntry::dn() const {
+    return dn_in_account_ ? account_->dn() : std::string_view(bytes(), dn_size_);
+}
+
+std::string_view StoredEntry::key() const {
+    return key_size_ == 0 ? dn() : std::string_view(bytes() + dn_bytes(), key_size_);
+}
+
+std::string StoredEntry::uuid() const {
+    std::string_view bytes = uuid_bytes();
+    switch (uuid_form_) {
+        case UuidForm::Binary:
+            return format_uuid(get_u64(bytes.data()), get_u64(bytes.data() + 8));
+        case UuidForm::Text:
+            return std::string(bytes);
+        case UuidForm::None:
+            break;
+    }
+    return {};
+}
+
+MappedEntry StoredEntry::mapped() const {
+    MappedEntry result;
+    if (others_) result = *others_;
+    result.account = account_;
+    return result;
+}
+
+// ---- StoredEntries
+
+StoredEntries::~StoredEntries() {
+    clear();
+}
+
+std::uint32_t StoredEntries::name_number(std::string_view name) {
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+        if (names_[i] == name) return static_cast<std::uint32_t>(i);
+    }
+    names_.emplace_back(name);
+    return static_cast<std::uint32_t>(names_.size() - 1);
+}
+
+const StoredEntry& StoredEntries::add(std::string_view key, const Entry& entry,
+                                      const MappedEntry& mapped, const KeepValue& keep) {
+    if (by_dn_.find(key)) throw std::logic_error("stored entries: " + std::string(key) + " twice");
+    std::string attributes, kept;
+    std::uint64_t attribute_count = 0;
+    for (const auto& [name, values] : entry.attributes) {
+        std::uint64_t value_count = 0;
+        std::string kept_values;
+        for (const auto& value : values) {
+            if (!keep(name, value)) continue;
+            put_record_text(kept_values, value);
+            ++value_count;
+        }
+        if (value_count == 0) continue;
+        put_record_number(kept, name_number(name));
+        put_record_number(kept, value_count);
+        kept.append(kept_values);
+        ++attribute_count;
+    }
+    put_record_number(attributes, attribute_count);
+    attributes.append(kept);
+
+    UuidKey uuid_key = UuidKey::of(entry.uuid);
+    bool binary = uuid_key.binary && format_uuid(uuid_key.high, uuid_key.low) == entry.uuid;
+    bool dn_in_account = mapped.account && mapped.account->dn() == entry.dn;
+    std::string_view own_key = key == entry.dn ? std::string_view() : key;
+    std::size_t dn_bytes = dn_in_account ? 0 : entry.dn.size();
+    std::size_t uuid_bytes = binary ? 16 : entry.uuid.size();
+
+    std::uint32_t dn_size = checked_size(entry.dn.size(), UINT32_MAX, "DN");
+    std::uint32_t key_size = checked_size(own_key.size(), UINT32_MAX, "DN");
+    auto uuid_size = static_cast<std::uint16_t>(checked_size(uuid_bytes, 65535, "entryUUID"));
+    std::uint32_t attributes_size = checked_size(attributes.size(), UINT32_MAX, "attribute set");
+    std::unique_ptr<const MappedEntry> others;
+    if (mapped.policy_class || mapped.domain) {
+        others = std::make_unique<const MappedEntry>(
+            MappedEntry{nullptr, mapped.policy_class, mapped.domain});
+    }
+    by_dn_.make_room();  // what can fail, before the entry exists
+    if (uuid_size > 0) by_uuid_.make_room();
+
+    void* memory =
+        ::operator new(sizeof(StoredEntry) + dn_bytes + key_size + uuid_size + attributes_size);
+    auto* stored = new (memory) StoredEntry();
+    stored->dn_size_ = dn_size;
+    stored->key_size_ = key_size;
+    stored->uuid_size_ = uuid_size;
+    stored->attributes_size_ = attributes_size;
+    stored->dn_in_account_ = dn_in_account;
+    stored->uuid_form_ = entry.uuid.empty() ? StoredEntry::UuidForm::None
+                         : binary           ? StoredEntry::UuidForm::Binary
+                                            : StoredEntry::UuidForm::Text;
+    stored->account_ = mapped.account;
+    stored->others_ = std::move(others);
+    char* out = stored->bytes();
+    out = copy_bytes(out, std::string_view(entry.dn).substr(0, dn_bytes));
+    out = copy_bytes(out, own_key);
+    if (binary) {
+        put_u64(out, uuid_key.high);
+        put_u64(out + 8, uuid_key.low);
+    } else {
+        copy_bytes(out, entry.uuid);
+    }
+    copy_bytes(out + uuid_bytes, attributes);
+
+    by_dn_.set(stored);
+    if (stored->uuid_form_ != StoredEntry::UuidForm::None) by_uuid_.set(stored);
+    return *stored;
+}
+
+const StoredEntry* StoredEntries::find_uuid(std::string_view uuid) const {
+    return uuid.empty() ? nullptr : by_uuid_.find(UuidKey::of(uuid));
+}
+
+void StoredEntries::remove(const StoredEntry& entry) {
+    if (entry.uuid_form_ != StoredEntry::UuidForm::None) by_uuid_.erase(&entry);
+    by_dn_.erase(&entry);
+    destroy(&entry);
+}
+
+void StoredEntries::clear() {
+    by_dn_.for_each([](const StoredEntry& entry) { destroy(&entry); });
+    by_dn_.clear();
+    by_uuid_.clear();
+}
+
+void StoredEntries::reserve(std::size_t count) {
+    by_dn_.reserve(count);
+    by_uuid_.reserve(count);
+}
+
+void StoredEntries::destroy(const StoredEntry* entry) {
+    entry->~StoredEntry();
+    ::operator delete(const_cast<StoredEntry*>(entry));
+}
+
+// Calls `visit(name, count, values)` per attribute, `values` being the `count`
+// length-prefixed values as stored (the cache record's form too). False if malformed.
+template <typename Visit>
+bool StoredEntries::each_attribute(const StoredEntry& stored, Visit visit) const {
+    RecordReader reader(stored.attributes());
+    std::uint64_t attributes = 0;
+    if (!reader.number(attributes)) return false;
+    for (std::uint64_t i = 0; i < attributes; ++i) {
+        std::uint64_t name = 0, count = 0;
+        if (!reader.number(name) || name >= names_.size() || !reader.number(count)) return false;
+        if (!visit(names_[name], count, reader)) return false;
+    }
+    return reader.at_end();
+}
+
+void StoredEntries::decode(const StoredEntry& stored, Entry& entry) const {
+    entry.dn = stored.dn();
+    entry.uuid = stored.uuid();
+    entry.attributes.clear();
+    each_attribute(stored, [&](const std::string& name, std::uint64_t count, RecordReader& reader) {
+        auto& values = entry.attributes[name];
+        std::string_view value;
+        for (std::uint64_t k = 0; k < count; ++k) {
+            if (!reader.text(value)) return false;
+            values.emplace_back(value);
+        }
+        return true;
+    });
+}
+
+void StoredEntries::append_record(const StoredEntry& stored, std::string& out) const {
+    put_record_text(out, stored.dn());
+    put_record_text(out, stored.uuid());
+    std::uint64_t attributes = 0;
+    RecordReader(stored.attributes()).number(attributes);
+    put_record_number(out, attributes);
+    each_attribute(stored, [&](const std::string& name, std::uint64_t count, RecordReader& reader) {
+        put_record_text(out, name);
+        put_record_number(out, count);
+        std::string_view value;
+        for (std::uint64_t k = 0; k < count; ++k) {
+            if (!reader.text(value)) return false;
+            put_record_text(out, value);
+        }
+        return true;
+    });
+}
+
+}  // namespace mailpolicy

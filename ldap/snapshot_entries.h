@@ -1,0 +1,168 @@
+// The replica's raw entries, kept for the cache file and for finding an entry again by
+// DN or entryUUID. Each entry is one allocation: what its mapping produced, then its
+// DN (unless its account holds it), its normalized DN (only if different), its
+// entryUUID (16 bytes when RFC 4122 text) and the attributes the mapping reads, with
+// names as numbers. Two open-addressing tables of pointers find it. About 200 bytes an
+// account, against ~410 for a record string in a map node plus a UUID map node.
+// Not thread-safe: the replica's thread owns it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ldap/entry.h"
+#include "ldap/entry_mapping.h"
+
+namespace mailpolicy {
+
+class StoredEntry;
+
+// Open addressing over pointers to entries, each entry yielding its own key: 9 bytes a
+// slot (pointer and a control byte with seven bits of the hash). KeyOf provides
+// `Key key(const StoredEntry&)`, `std::size_t hash(const Key&)` and equality of Keys.
+template <typename KeyOf>
+class EntryPointerTable {
+  public:
+    using Key = typename KeyOf::Key;
+
+    std::size_t size() const { return size_; }
+    void reserve(std::size_t count);
+    // Grows now if one more entry would need it, so that set() cannot fail.
+    void make_room();
+    void clear();
+    StoredEntry* find(const Key& key) const;
+    // Points `key` (the entry's own) at the entry, replacing an entry with an equal key.
+    void set(StoredEntry* entry);
+    // Forgets the entry's key if it points at this entry.
+    void erase(const StoredEntry* entry);
+    template <typename Visit>
+    void for_each(Visit visit) const {
+        for (std::size_t i = 0; i < slots_.size(); ++i) {
+            if (control_[i] != 0) visit(*slots_[i]);
+        }
+    }
+
+  private:
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+    std::size_t position(const Key& key, std::size_t code) const;
+    std::size_t home_of(std::size_t code) const;
+    std::size_t advance(std::size_t index) const {
+        return index + 1 == slots_.size() ? 0 : index + 1;
+    }
+    void resize(std::size_t capacity);
+    void erase_at(std::size_t hole);
+
+    std::vector<StoredEntry*> slots_;
+    std::vector<std::uint8_t> control_;
+    std::size_t size_ = 0;
+};
+
+// An entryUUID as a lookup key: 16 bytes for RFC 4122 text (any case), else the text.
+struct UuidKey {
+    bool binary = false;
+    std::uint64_t high = 0, low = 0;
+    std::string_view text;
+    static UuidKey of(std::string_view text);
+    bool operator==(const UuidKey& other) const {
+        return binary == other.binary &&
+               (binary ? high == other.high && low == other.low : text == other.text);
+    }
+};
+
+struct DnKeyOf {
+    using Key = std::string_view;
+    static Key key(const StoredEntry& entry);
+    static std::size_t hash(const Key& key) { return std::hash<std::string_view>{}(key); }
+};
+struct UuidKeyOf {
+    using Key = UuidKey;
+    static Key key(const StoredEntry& entry);
+    static std::size_t hash(const Key& key);
+};
+
+class StoredEntries {
+  public:
+    using KeepValue = std::function<bool(std::string_view name, std::string_view value)>;
+
+    StoredEntries() = default;
+    ~StoredEntries();
+    StoredEntries(const StoredEntries&) = delete;
+    StoredEntries& operator=(const StoredEntries&) = delete;
+
+    // Stores `entry` under `key` (its normalized DN, not present yet) with its mapping,
+    // keeping the attribute values `keep` accepts. Throws std::length_error for an
+    // entryUUID over 64 KiB or a DN or attribute set over 4 GiB.
+    const StoredEntry& add(std::string_view key, const Entry& entry, const MappedEntry& mapped,
+                           const KeepValue& keep);
+    const StoredEntry* find_dn(std::string_view key) const { return by_dn_.find(key); }
+    const StoredEntry* find_uuid(std::string_view uuid) const;
+    void remove(const StoredEntry& entry);
+    void clear();
+    void reserve(std::size_t count);
+    std::size_t size() const { return by_dn_.size(); }
+
+    template <typename Visit>
+    void for_each(Visit visit) const {
+        by_dn_.for_each([&](const StoredEntry& entry) { visit(entry); });
+    }
+
+    // The entry as a source read it (only the kept attributes).
+    void decode(const StoredEntry& stored, Entry& entry) const;
+    // Appends the entry in the cache file's record form (snapshot_record.h) to `out`.
+    void append_record(const StoredEntry& stored, std::string& out) const;
+
+  private:
+    static void destroy(const StoredEntry* entry);
+    std::uint32_t name_number(std::string_view name);
+    template <typename Visit>
+    bool each_attribute(const StoredEntry& stored, Visit visit) const;
+
+    EntryPointerTable<DnKeyOf> by_dn_;      // owns the entries
+    EntryPointerTable<UuidKeyOf> by_uuid_;  // entries with an entryUUID
+    std::vector<std::string> names_;        // attribute names by number
+};
+
+// One entry; see StoredEntries. Only StoredEntries makes and destroys these.
+class StoredEntry {
+  public:
+    StoredEntry(const StoredEntry&) = delete;
+    StoredEntry& operator=(const StoredEntry&) = delete;
+
+    std::string_view dn() const;
+    // normalize_dn(dn()), the key of the by-DN table.
+    std::string_view key() const;
+    // The entryUUID as text ("" when the entry had none).
+    std::string uuid() const;
+    MappedEntry mapped() const;
+
+  private:
+    friend class StoredEntries;
+    friend struct UuidKeyOf;
+    enum class UuidForm : std::uint8_t { None, Binary, Text };
+
+    StoredEntry() = default;
+    ~StoredEntry() = default;
+    const char* bytes() const { return reinterpret_cast<const char*>(this + 1); }
+    char* bytes() { return reinterpret_cast<char*>(this + 1); }
+    std::size_t dn_bytes() const { return dn_in_account_ ? 0 : dn_size_; }
+    std::string_view uuid_bytes() const { return {bytes() + dn_bytes() + key_size_, uuid_size_}; }
+    std::string_view attributes() const {
+        return {bytes() + dn_bytes() + key_size_ + uuid_size_, attributes_size_};
+    }
+
+    std::shared_ptr<const Account> account_;
+    std::unique_ptr<const MappedEntry> others_;  // class and domain, when it is either
+    std::uint32_t dn_size_ = 0;
+    std::uint32_t key_size_ = 0;  // 0: the DN is its own normalized form
+    std::uint32_t attributes_size_ = 0;
+    std::uint16_t uuid_size_ = 0;
+    UuidForm uuid_form_ = UuidForm::None;
+    bool dn_in_account_ = false;
+};
+
+}  // namespace mailpolicy
