@@ -14,6 +14,29 @@
 
 namespace mailpolicy {
 
+// Linear probing helpers shared with PointerTable (snapshot_pointer_table.h).
+namespace probing {
+
+// The home slot of a hash among `capacity` slots: its upper half scaled to the table
+// (ShardedIndex picks shards from bits 20 and up of the lower half, alike in one shard).
+inline std::size_t home_slot(std::size_t hash, std::size_t capacity) {
+    auto upper = static_cast<std::uint64_t>(hash) >> 32;
+    return static_cast<std::size_t>((upper * capacity) >> 32);
+}
+
+// Control byte of a full slot: the high bit set, seven bits of the hash below it.
+inline std::uint8_t tag_of(std::size_t hash) {
+    return static_cast<std::uint8_t>(0x80 | (hash & 0x7f));
+}
+
+// During erase's backward shift: whether the member at `next`, whose home is `home`,
+// must stay (its home lies cyclically after the hole, up to itself) or fill the hole.
+inline bool stays_after_hole(std::size_t hole, std::size_t next, std::size_t home) {
+    return hole < next ? (home > hole && home <= next) : (home > hole || home <= next);
+}
+
+}  // namespace probing
+
 // Key is std::string or std::string_view (the caller keeps viewed text alive).
 template <typename Key, typename Value>
 class FlatMap {
@@ -66,15 +89,9 @@ class FlatMap {
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
     static std::size_t hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
-    // Control byte of a full slot: the high bit set, seven bits of the hash below it.
-    static std::uint8_t tag_of(std::size_t hash) {
-        return static_cast<std::uint8_t>(0x80 | (hash & 0x7f));
-    }
-    // The upper half of the hash picks the home slot (ShardedIndex picks the shard from
-    // bits 20 and up of the lower half, which are thus alike within one shard).
+    static std::uint8_t tag_of(std::size_t hash) { return probing::tag_of(hash); }
     std::size_t home_of(std::size_t hash) const {
-        auto upper = static_cast<std::uint64_t>(hash) >> 32;
-        return static_cast<std::size_t>((upper * control_.size()) >> 32);
+        return probing::home_slot(hash, control_.size());
     }
     std::size_t advance(std::size_t index) const {
         return index + 1 == control_.size() ? 0 : index + 1;
