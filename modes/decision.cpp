@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 
 #include "modes/direction_check.h"
 #include "modes/text.h"
@@ -148,21 +149,24 @@ struct CheckRun {
 
 Verdict verdict_from(std::string_view recipient, const CheckRun& run, const PolicyConfig& config) {
     Verdict verdict;
-    verdict.recipient = std::string(recipient);
     const DirectionCheck* deciding = run.deciding();
     if (!deciding) {
-        verdict.rule = std::string(kNoPolicyRule);
+        verdict.set_texts(
+            recipient, {}, [](std::string& out) { out.append(kNoPolicyRule); }, {},
+            [](std::string&) {});
         return verdict;
     }
     verdict.outcome = deciding->outcome;
     verdict.direction = deciding->direction;
-    verdict.account = std::string(deciding->holder->address);
-    verdict.rule = render_rule(*deciding);
-    if (deciding->outcome != Outcome::Allowed) {
-        verdict.code = config.reject_code;
-        verdict.status = config.reject_status;
-        verdict.text = sanitize_reply_text(deciding->reject_text);
-    }
+    const bool allowed = deciding->outcome == Outcome::Allowed;
+    if (!allowed) verdict.code = config.reject_code;
+    verdict.set_texts(
+        recipient, deciding->holder->address,
+        [&](std::string& out) { append_rule(out, *deciding); },
+        allowed ? std::string_view() : std::string_view(config.reject_status),
+        [&](std::string& out) {
+            if (!allowed) append_sanitized_reply_text(out, deciding->reject_text);
+        });
     return verdict;
 }
 
@@ -190,6 +194,41 @@ Verdict decide_one(const MessageContext& message, std::string_view recipient,
 }
 
 }  // namespace
+
+Verdict& Verdict::operator=(const Verdict& other) {
+    if (this == &other) return *this;
+    storage_ = other.storage_;
+    view_texts_like(other, other.storage_.data());
+    return *this;
+}
+
+Verdict& Verdict::operator=(Verdict&& other) noexcept {
+    if (this == &other) return *this;
+    const char* other_base = other.storage_.data();
+    storage_ = std::move(other.storage_);
+    view_texts_like(other, other_base);
+    // Its views pointed into the storage it gave away.
+    other.recipient = other.account = other.rule = other.status = other.text = {};
+    return *this;
+}
+
+void Verdict::view_texts_like(const Verdict& other, const char* other_base) {
+    outcome = other.outcome;
+    direction = other.direction;
+    code = other.code;
+    const auto begin = reinterpret_cast<std::uintptr_t>(other_base);
+    auto view = [&](std::string_view text) {
+        // Texts set by set_texts lie in the storage; any other (a default "") stays.
+        const auto at = reinterpret_cast<std::uintptr_t>(text.data());
+        if (at < begin || at > begin + storage_.size()) return text;
+        return std::string_view(storage_.data() + (at - begin), text.size());
+    };
+    recipient = view(other.recipient);
+    account = view(other.account);
+    rule = view(other.rule);
+    status = view(other.status);
+    text = view(other.text);
+}
 
 std::string_view to_string(Outcome outcome) {
     switch (outcome) {

@@ -90,9 +90,7 @@ DirectionCheck run_check(const HolderRef& holder, Direction direction, const Pee
     return check;
 }
 
-std::string render_rule(const DirectionCheck& check) {
-    std::string rule;
-    rule.reserve(160);
+void append_rule(std::string& rule, const DirectionCheck& check) {
     rule.append(to_string(check.direction)).append(": ");
     switch (check.kind) {
         case RuleKind::Disabled:
@@ -100,10 +98,10 @@ std::string render_rule(const DirectionCheck& check) {
             rule.append(" restrictions disabled (from ");
             check.enabled_source.append_description(rule);
             rule.append(")");
-            return rule;
+            return;
         case RuleKind::NullSenderAllowed:
             rule.append("null sender allowed (policy.null-sender = allow)");
-            return rule;
+            return;
         case RuleKind::Mode:
             append_holder(rule, *check.holder);
             rule.append(" ");
@@ -117,7 +115,6 @@ std::string render_rule(const DirectionCheck& check) {
             break;
     }
     if (check.unverified_local_sender) rule.append(" (sender not verified: treated as outside)");
-    return rule;
 }
 
 }  // namespace mailpolicy

@@ -54,7 +54,8 @@ struct DirectionCheck {
 DirectionCheck run_check(const HolderRef& holder, Direction direction, const Peer& peer,
                          const Directory& directory, const PolicyConfig& config);
 
-// E.g. "send: account alice@example.com mode localOnly (from domain example.com)".
-std::string render_rule(const DirectionCheck& check);
+// Appends the rule, e.g. "send: account alice@example.com mode localOnly (from domain
+// example.com)".
+void append_rule(std::string& rule, const DirectionCheck& check);
 
 }  // namespace mailpolicy

@@ -143,13 +143,6 @@ void Pattern::describe_domain_tail(std::string_view domain) {
     std::memcpy(&domain_tail_mask_, mask.data(), sizeof domain_tail_mask_);
 }
 
-bool Pattern::domain_tail_differs(std::string_view domain) const {
-    if (domain_tail_mask_ == 0 || domain.size() < 8) return false;
-    std::uint64_t word;
-    std::memcpy(&word, domain.data() + domain.size() - 8, sizeof word);
-    return (word & domain_tail_mask_) != domain_tail_;
-}
-
 bool Pattern::side_matches(std::string_view pattern, const Side& side, std::string_view subject) {
     if (!side.wildcard) return pattern == subject;
     if (subject.size() < side.literal_prefix + side.literal_suffix) return false;
@@ -164,10 +157,8 @@ bool Pattern::side_matches(std::string_view pattern, const Side& side, std::stri
     return glob_matches(pattern, subject);
 }
 
-bool Pattern::matches(const AddressView& address) const {
-    if (address.is_null()) return false;
+bool Pattern::sides_match(const AddressView& address) const {
     const std::string_view normalized = normalized_;
-    if (domain_tail_differs(address.domain)) return false;
     const std::string_view domain = domain_only_ ? normalized : normalized.substr(at_position_ + 1);
     if (!side_matches(domain, domain_, address.domain)) return false;
     if (domain_only_) return true;

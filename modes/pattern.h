@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,7 +21,10 @@ class Pattern {
     // inside, more than one '@', empty local part or domain).
     static std::variant<Pattern, std::string> compile(std::string_view text);
 
-    bool matches(const AddressView& address) const;
+    // Inline, so the quick refusal of most patterns costs no call.
+    bool matches(const AddressView& address) const {
+        return !address.is_null() && !domain_tail_differs(address.domain) && sides_match(address);
+    }
     bool matches(const Address& address) const { return matches(AddressView::of(address, {})); }
     // The pattern as written by the admin (trimmed), for rule texts.
     const std::string& text() const { return text_; }
@@ -39,7 +43,13 @@ class Pattern {
     // The last bytes every matching domain ends with (up to 8, as one little-endian word),
     // so most domains that cannot match are refused by one comparison.
     void describe_domain_tail(std::string_view domain);
-    bool domain_tail_differs(std::string_view domain) const;
+    bool domain_tail_differs(std::string_view domain) const {
+        if (domain_tail_mask_ == 0 || domain.size() < 8) return false;
+        std::uint64_t word;
+        std::memcpy(&word, domain.data() + domain.size() - 8, sizeof word);
+        return (word & domain_tail_mask_) != domain_tail_;
+    }
+    bool sides_match(const AddressView& address) const;
 
     std::string text_;
     std::string normalized_;  // lowercase, A-label domain

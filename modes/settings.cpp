@@ -52,12 +52,20 @@ EffectivePolicy resolve_policy(const PolicyHolder& holder, const Directory& dire
 }
 
 std::string sanitize_reply_text(std::string_view text) {
+    std::string clean;
+    append_sanitized_reply_text(clean, text);
+    return clean;
+}
+
+void append_sanitized_reply_text(std::string& clean, std::string_view text) {
     // Most texts are plain printable ASCII: copy them as they are.
     unsigned outside_printable = 0;  // branch-free so the compiler can vectorize it
     for (char c : text) outside_printable |= static_cast<unsigned char>(c - ' ') > '~' - ' ';
-    if (outside_printable == 0) return std::string(text);
-    std::string clean;
-    clean.reserve(text.size());
+    if (outside_printable == 0) {
+        clean.append(text);
+        return;
+    }
+    clean.reserve(clean.size() + text.size());
     for (std::size_t position = 0; position < text.size();) {
         const std::size_t length = utf8_sequence_length(text, position);
         const std::string_view sequence = text.substr(position, length);
@@ -73,7 +81,6 @@ std::string sanitize_reply_text(std::string_view text) {
             clean.append(sequence);
         }
     }
-    return clean;
 }
 
 }  // namespace mailpolicy

@@ -77,5 +77,6 @@ EffectivePolicy resolve_policy(const PolicyHolder& holder, const Directory& dire
 
 // Replaces CR, LF and other control characters with spaces: reject texts are one line.
 std::string sanitize_reply_text(std::string_view text);
+void append_sanitized_reply_text(std::string& out, std::string_view text);
 
 }  // namespace mailpolicy

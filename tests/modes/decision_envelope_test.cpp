@@ -231,6 +231,28 @@ TEST_F(Decisions, EachRecipientGetsItsOwnVerdictInOrder) {
     EXPECT_EQ(verdicts[2].outcome, Outcome::Denied);
 }
 
+TEST_F(Decisions, VerdictTextsSurviveCopiesAndMovesOfTheVerdict) {
+    alice.settings.send.mode = Mode::LocalOnly;
+    std::optional<Verdict> original = decide(from("alice@example.com"), "someone-long@outside.test");
+    ASSERT_EQ(original->outcome, Outcome::Denied);
+    const Verdict copy = *original;
+    Verdict moved = std::move(*original);
+    original.reset();  // its storage is gone: the others must not point into it
+    for (const Verdict* verdict : {&copy, static_cast<const Verdict*>(&moved)}) {
+        EXPECT_EQ(verdict->recipient, "someone-long@outside.test");
+        EXPECT_EQ(verdict->account, "alice@example.com");
+        EXPECT_EQ(verdict->rule,
+                  "send: account alice@example.com mode localOnly (from account alice@example.com)");
+        EXPECT_EQ(verdict->status, "5.7.1");
+        EXPECT_EQ(verdict->text, "Sending to this recipient is not permitted");
+        EXPECT_EQ(verdict->code, 550);
+    }
+    Verdict assigned;
+    assigned = copy;
+    EXPECT_EQ(assigned.rule, copy.rule);
+    EXPECT_NE(assigned.rule.data(), copy.rule.data());
+}
+
 TEST_F(Decisions, HolderForAddressFindsAccountsAndHostedAddresses) {
     const Engine& e = engine();
     const auto alias =
