@@ -217,11 +217,11 @@ void Verdict::view_texts_like(const Verdict& other, const char* other_base) {
     direction = other.direction;
     code = other.code;
     const auto begin = reinterpret_cast<std::uintptr_t>(other_base);
-    auto view = [&](std::string_view text) {
+    auto view = [&](std::string_view theirs) {
         // Texts set by set_texts lie in the storage; any other (a default "") stays.
-        const auto at = reinterpret_cast<std::uintptr_t>(text.data());
-        if (at < begin || at > begin + storage_.size()) return text;
-        return std::string_view(storage_.data() + (at - begin), text.size());
+        const auto at = reinterpret_cast<std::uintptr_t>(theirs.data());
+        if (at < begin || at > begin + storage_.size()) return theirs;
+        return std::string_view(storage_.data() + (at - begin), theirs.size());
     };
     recipient = view(other.recipient);
     account = view(other.account);
