@@ -259,33 +259,49 @@ std::variant<std::string, AddressError> normalize_domain(std::string_view domain
 
 std::optional<AddressView> parse_plain_address(std::string_view text, std::string_view delimiters,
                                                PlainAddressBuffer& out) {
+    // One pass, no calls: this runs for every envelope address the engine sees.
     if (text.size() > kMaxInputLength) return std::nullopt;
-    text = trim_ascii_space(text);
-    const bool opens = !text.empty() && text.front() == '<';
-    const bool closes = !text.empty() && text.back() == '>';
-    if (opens != closes || (opens && text.size() == 1)) return std::nullopt;
-    if (opens) text = trim_ascii_space(text.substr(1, text.size() - 2));
-    if (text.empty()) return AddressView{};  // the null sender
+    const char* begin = text.data();
+    const char* end = begin + text.size();
+    auto trim = [&] {
+        while (begin < end && is_ascii_space(*begin)) ++begin;
+        while (end > begin && is_ascii_space(end[-1])) --end;
+    };
+    trim();
+    if (begin < end && (*begin == '<' || end[-1] == '>')) {
+        if (end - begin < 2 || *begin != '<' || end[-1] != '>') return std::nullopt;
+        ++begin;
+        --end;
+        trim();
+    }
+    if (begin == end) return AddressView{};  // the null sender
+    if (static_cast<std::size_t>(end - begin) > out.size()) return std::nullopt;
 
-    const std::size_t at = text.find('@');
-    if (at == std::string_view::npos || at == 0 || at + 1 == text.size()) return std::nullopt;
-    const std::string_view local = text.substr(0, at);
-    std::string_view domain = text.substr(at + 1);
-    if (domain.back() == '.') domain.remove_suffix(1);
-    if (domain.size() > kMaxDomainLength) return std::nullopt;
-    std::size_t local_size = find_delimiter(local, delimiters);
+    // The whole local part, lowercased; the extension is cut off below, but it must
+    // still be plain for this path.
+    const char delimiter = delimiters.size() == 1 ? delimiters.front() : '\0';
+    char* cursor = out.data();
+    const char* at = begin;
+    std::size_t local_size = std::string_view::npos;
+    for (; at < end && *at != '@'; ++at) {
+        const char lowered = plain_lowered(kPlainLocal, *at);
+        if (lowered == 0) return std::nullopt;
+        if (*at == delimiter && at != begin && local_size == std::string_view::npos) {
+            local_size = static_cast<std::size_t>(at - begin);
+        }
+        *cursor++ = lowered;
+    }
+    if (at == end || at == begin || at + 1 == end) return std::nullopt;
+    const std::string_view local(begin, static_cast<std::size_t>(at - begin));
+    if (delimiters.size() > 1) local_size = find_delimiter(local, delimiters);
     if (local_size == std::string_view::npos || local_size == 0) local_size = local.size();
     if (local_size > kMaxLocalLength) return std::nullopt;
 
-    // The extension is dropped, but it must still be plain for this path.
-    char* cursor = out.data();
-    for (std::size_t i = 0; i < local.size(); ++i) {
-        const char lowered = plain_lowered(kPlainLocal, local[i]);
-        if (lowered == 0) return std::nullopt;
-        if (i < local_size) *cursor++ = lowered;
-    }
-    *cursor++ = '@';
-    if (!put_plain_domain(domain, cursor)) return std::nullopt;
+    std::string_view domain(at + 1, static_cast<std::size_t>(end - at - 1));
+    if (domain.back() == '.') domain.remove_suffix(1);
+    if (domain.size() > kMaxDomainLength) return std::nullopt;
+    out[local_size] = '@';
+    if (!put_plain_domain(domain, out.data() + local_size + 1)) return std::nullopt;
     const std::string_view written(out.data(), local_size + 1 + domain.size());
     return AddressView{Address::Kind::Mailbox, written.substr(0, local_size),
                        written.substr(local_size + 1), written};
