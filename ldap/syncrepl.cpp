@@ -1,7 +1,9 @@
 // RFC 4533 consumer glue. libldap's ldap_sync_poll() returns 0 both for "nothing yet"
 // and "handled a message", and takes whole seconds as its timeout; so the session polls
 // with a zero timeout, counts callbacks to see progress, and leaves waiting to the
-// caller's poll() on the socket. A refreshPresent end applies the present phase.
+// caller's poll() on the socket. A refreshPresent end applies the present phase; the end
+// of a refresh without a cookie drops whatever it did not send, however it ends
+// (syncprov ends a full reload with refreshDelete and names no deletes).
 #include "ldap/syncrepl.h"
 
 #include <poll.h>
@@ -87,6 +89,7 @@ void SyncSession::set_library_cookie(const std::string& cookie) {
 void SyncSession::refresh() {
     for (int attempt = 0;; ++attempt) {
         tracking_presence_ = replica_.entry_count() > 0;
+        full_reload_ = cookie_.empty();
         present_.clear();
         in_refresh_ = true;
         search_ended_ = false;
@@ -233,10 +236,13 @@ void SyncSession::end_of_phase(LDAPMessage* message, ldap_sync_refresh_t phase) 
         phase == LDAP_SYNC_CAPI_PRESENTS ||
         (phase == LDAP_SYNC_CAPI_DONE &&
          sync_info_tag(sync_.ls_ld, message) == LDAP_TAG_SYNC_REFRESH_PRESENT);
-    if (present_phase_ended && tracking_presence_) {
-        // RFC 4533 §3.4.1: whatever the server did not name in the present phase is gone.
+    // RFC 4533: whatever the server did not name in the present phase is gone; and a
+    // refresh without a cookie (what e-syncRefreshRequired asks for) sent everything.
+    bool whole_content_sent = full_reload_ && phase == LDAP_SYNC_CAPI_DONE;
+    if (tracking_presence_ && (present_phase_ended || whole_content_sent)) {
         replica_.retain_only(present_);
         present_.clear();
+        tracking_presence_ = false;
     }
     if (phase == LDAP_SYNC_CAPI_DONE) {
         in_refresh_ = false;

@@ -1,7 +1,8 @@
 // One RFC 4533 refreshAndPersist session over libldap's ldap_sync_* API, applying what
 // the server sends to a Replica: adds and modifies as upserts, deletes by entryUUID
-// (single or ID sets), and the present phase as retain_only. It never publishes: the
-// caller decides when a batch of changes becomes a snapshot.
+// (single or ID sets), the present phase as retain_only, and a refresh without a cookie
+// (first load, or a full reload the server required) as the whole content. It never
+// publishes: the caller decides when a batch of changes becomes a snapshot.
 #pragma once
 
 #include <ldap.h>
@@ -62,6 +63,8 @@ class SyncSession {
     // Present-phase bookkeeping: the UUIDs the server said exist. Only kept when the
     // replica already had content (a first load has nothing to delete).
     bool tracking_presence_ = false;
+    // The refresh runs without a cookie: the server sends the whole content.
+    bool full_reload_ = false;
     std::unordered_set<std::string> present_;
     std::size_t handled_ = 0;
 };

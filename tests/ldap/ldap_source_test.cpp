@@ -4,10 +4,15 @@
 // Every wait has a deadline; nothing depends on sleeping "long enough".
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 
+#include "ldap/ldap_query.h"
 #include "ldap/ldap_source.h"
+#include "ldap/replica.h"
 #include "tests/ldap/ldap_test_helpers.h"
 
 namespace mailpolicy {
@@ -16,6 +21,32 @@ namespace {
 using namespace mailpolicy::test;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+
+std::string lowercase(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+// "dn entryUUID" of each entry, lowercased.
+std::set<std::string> identities(const std::vector<Entry>& entries) {
+    std::set<std::string> result;
+    for (const auto& entry : entries) result.insert(lowercase(entry.dn + " " + entry.uuid));
+    return result;
+}
+
+// The same for what the server holds under the source's own filter (ldapsearch -LLL).
+std::set<std::string> server_identities(TestSlapd& slapd, const DirectoryConfig& config) {
+    std::istringstream ldif(
+        slapd.search(TestSlapd::base_dn(), directory_filter(config), {"entryUUID"}));
+    std::set<std::string> result;
+    std::string line, dn;
+    while (std::getline(ldif, line)) {
+        if (line.rfind("dn: ", 0) == 0) dn = line.substr(4);
+        if (line.rfind("entryUUID: ", 0) == 0) result.insert(lowercase(dn + " " + line.substr(11)));
+    }
+    return result;
+}
 
 class LdapSourceTest : public ::testing::Test {
   protected:
@@ -244,6 +275,53 @@ TEST_F(LdapSourceTest, StopSavesTheLatestChangeToTheCacheFile) {
     ASSERT_TRUE(cached);
     EXPECT_EQ(cached->account_count(), 2u);
     EXPECT_TRUE(send_mode_is("bob@example.com", Mode::DenyAll)(*cached));
+}
+
+// The daemon was away longer than the server keeps history for: its cookie predates
+// every entry, and a server with syncprov-reloadhint answers the resuming search with
+// e-syncRefreshRequired (RFC 4533 §3.3.1; result 4096, "sync cookie is stale"). The
+// source reloads in full and must end up with exactly the server's entries, dropping
+// those deleted meanwhile, which the server does not name in a full reload.
+TEST_F(LdapSourceTest, RefreshRequiredReloadsToExactlyTheServerContent) {
+    restart_with_config_line(slapd_, "syncprov-reloadhint TRUE");
+    {
+        auto first = start_source();
+        ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(2)));
+        first->stop();
+    }
+    slapd_.delete_dn(account_dn("bob"));
+    slapd_.delete_dn("cn=contractors,dc=example,dc=test");
+    slapd_.modify_ldif(set_send_mode_ldif("alice", "denyAll"));
+    slapd_.add_ldif(account_ldif("carol", "localOnly"));
+    CacheContent cache = load_cache(config_.cache_file);
+    cache.cookie = "rid=000,csn=20000101000000.000000Z#000000#000#000000";
+    save_cache(config_.cache_file, cache);
+    slapd_.stop();
+
+    LogCapture log("mailpolicyd.ldap");
+    SnapshotHolder fresh;
+    auto source = make_ldap_source(config_, fresh);
+    source->start();
+    ASSERT_TRUE(wait_for_state(*source, "cache")) << describe(fresh, *source);
+    ASSERT_NE(fresh.current()->account_by_address("bob@example.com"), nullptr);
+    slapd_.start();
+    auto reloaded = wait_for_snapshot(
+        fresh,
+        [](const Snapshot& s) { return s.account_by_address("carol@example.com") != nullptr; },
+        seconds(15));
+    ASSERT_TRUE(reloaded) << describe(fresh, *source) << "\n" << log.text();
+    EXPECT_TRUE(log.contains("cannot resume from our sync cookie")) << log.text();
+    EXPECT_EQ(reloaded->account_by_address("bob@example.com"), nullptr);
+    EXPECT_TRUE(send_mode_is("alice@example.com", Mode::DenyAll)(*reloaded));
+    EXPECT_EQ(reloaded->account_count(), 2u);
+    EXPECT_EQ(reloaded->class_count(), 0u);
+    EXPECT_EQ(reloaded->domain_count(), 1u);
+
+    // Entry for entry (DN and entryUUID): what the replica holds, as a clean stop saves
+    // it, is what the server has.
+    source->stop();
+    EXPECT_EQ(identities(load_cache(config_.cache_file).entries),
+              server_identities(slapd_, config_));
 }
 
 TEST_F(LdapSourceTest, StopReturnsPromptly) {

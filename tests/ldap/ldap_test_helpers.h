@@ -1,7 +1,7 @@
 // Shared by the live LDAP source tests: a small sample directory, waits with deadlines
 // on the published snapshot and the source status, a sampler that counts snapshot
-// swaps, and a TCP proxy that can cut the source off while slapd keeps running.
-// Header-only so that tests/CMakeLists.txt needs no change.
+// swaps, a TCP proxy that can cut the source off while slapd keeps running, and a
+// capture of what the source logs. Header-only so that tests/CMakeLists.txt needs no change.
 #pragma once
 
 #include <netinet/in.h>
@@ -21,6 +21,10 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <Poco/Channel.h>
+#include <Poco/Logger.h>
+#include <Poco/Message.h>
 
 #include "ldap/directory_source.h"
 #include "tests/support/test_slapd.h"
@@ -80,6 +84,14 @@ inline void restart_without_config_lines(TestSlapd& slapd, const std::string& ne
     slapd.start();
 }
 
+// Restarts `slapd` with `line` added at the end of slapd.conf, i.e. to the syncprov
+// overlay's section (e.g. "syncprov-reloadhint TRUE").
+inline void restart_with_config_line(TestSlapd& slapd, const std::string& line) {
+    slapd.stop();
+    std::ofstream(slapd.directory() + "/slapd.conf", std::ios::app) << line << "\n";
+    slapd.start();
+}
+
 inline bool wait_until(const std::function<bool()>& condition,
                        std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -128,6 +140,47 @@ inline std::string describe(const SnapshotHolder& holder, const DirectorySource&
            (snapshot ? std::to_string(snapshot->account_count()) + " accounts published"
                      : std::string("nothing published"));
 }
+
+// Collects what the logger `name` emits at information level and above while it lives;
+// the logger's channel and level are restored afterwards.
+class LogCapture {
+  public:
+    explicit LogCapture(const std::string& name)
+        : logger_(Poco::Logger::get(name)),
+          previous_channel_(logger_.getChannel()),
+          previous_level_(logger_.getLevel()),
+          sink_(new Sink) {
+        logger_.setChannel(sink_);
+        logger_.setLevel(Poco::Message::PRIO_INFORMATION);
+    }
+    ~LogCapture() {
+        logger_.setChannel(previous_channel_);
+        logger_.setLevel(previous_level_);
+    }
+    LogCapture(const LogCapture&) = delete;
+    LogCapture& operator=(const LogCapture&) = delete;
+
+    std::string text() const {
+        std::lock_guard lock(sink_->mutex);
+        return sink_->text;
+    }
+    bool contains(const std::string& part) const { return text().find(part) != std::string::npos; }
+
+  private:
+    struct Sink : Poco::Channel {
+        void log(const Poco::Message& message) override {
+            std::lock_guard lock(mutex);
+            text += message.getText() + "\n";
+        }
+        mutable std::mutex mutex;
+        std::string text;
+    };
+
+    Poco::Logger& logger_;
+    Poco::Channel::Ptr previous_channel_;
+    int previous_level_;
+    Poco::AutoPtr<Sink> sink_;
+};
 
 // Counts how many different snapshots were published while it ran.
 class SnapshotCounter {
