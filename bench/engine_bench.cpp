@@ -1,6 +1,8 @@
-// Engine::decide() throughput on a 1,000,000-account MemoryDirectory, single-threaded,
-// over a mix of local/outside senders and recipients with exception hits and misses;
-// plus memory per account with interned (shared) and with distinct exception lists.
+// Engine::decide() throughput on 1,000,000 accounts, single-threaded, over a mix of
+// local/outside senders and recipients with exception hits and misses: on a
+// MemoryDirectory, and on the snapshot the daemon serves (a Replica fed the same accounts
+// as directory entries); plus memory per account with interned (shared) and with
+// distinct exception lists.
 
 #include <benchmark/benchmark.h>
 #include <malloc.h>
@@ -15,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "ldap/entry.h"
+#include "ldap/replica.h"
 #include "modes/decision.h"
 #include "modes/memory_directory.h"
 
@@ -87,29 +91,97 @@ AccountFields make_account(std::size_t i, const std::vector<PatternListPtr>& poo
     return account;
 }
 
-std::unique_ptr<MemoryDirectory> build_directory(bool distinct_lists) {
-    auto directory = std::make_unique<MemoryDirectory>();
+std::vector<PatternListPtr> make_pool() {
     std::vector<PatternListPtr> pool;
     for (std::size_t k = 0; k < kPatternPool; ++k) pool.push_back(make_list(k));
-    for (std::size_t d = 0; d < kDomains; ++d) {
-        Domain domain;
-        domain.dn = "dc=example" + std::to_string(d) + ",dc=com";
-        domain.names = {domain_name(d), "example" + std::to_string(d) + ".net"};
-        if (d == 1) domain.settings.send.mode = Mode::LocalAndSubdomains;
-        if (d == 2) domain.settings.enforcement = Enforcement::Audit;
-        directory->add(std::move(domain));
-    }
-    for (std::size_t c = 0; c < kClasses; ++c) {
-        PolicyClass policy_class;
-        policy_class.dn = class_dn(c);
-        if (c == 0) policy_class.settings.receive.mode = Mode::LocalAndSubdomains;
-        if (c == 1) policy_class.settings.receive.exceptions = pool[c];
-        directory->add(std::move(policy_class));
-    }
+    return pool;
+}
+
+Domain make_domain(std::size_t d) {
+    Domain domain;
+    domain.dn = "dc=example" + std::to_string(d) + ",dc=com";
+    domain.names = {domain_name(d), "example" + std::to_string(d) + ".net"};
+    if (d == 1) domain.settings.send.mode = Mode::LocalAndSubdomains;
+    if (d == 2) domain.settings.enforcement = Enforcement::Audit;
+    return domain;
+}
+
+PolicyClass make_class(std::size_t c, const std::vector<PatternListPtr>& pool) {
+    PolicyClass policy_class;
+    policy_class.dn = class_dn(c);
+    if (c == 0) policy_class.settings.receive.mode = Mode::LocalAndSubdomains;
+    if (c == 1) policy_class.settings.receive.exceptions = pool[c];
+    return policy_class;
+}
+
+std::unique_ptr<MemoryDirectory> build_directory(bool distinct_lists) {
+    auto directory = std::make_unique<MemoryDirectory>();
+    const std::vector<PatternListPtr> pool = make_pool();
+    for (std::size_t d = 0; d < kDomains; ++d) directory->add(make_domain(d));
+    for (std::size_t c = 0; c < kClasses; ++c) directory->add(make_class(c, pool));
     for (std::size_t i = 0; i < kAccounts; ++i) {
         directory->add(make_account(i, pool, distinct_lists));
     }
     return directory;
+}
+
+// The same entries as LDAP gives them to the replica (alias attribute mailAlternateAddress).
+void add_settings(Entry& entry, const PolicySettings& settings) {
+    auto add_direction = [&](const DirectionSettings& direction, const std::string& prefix) {
+        if (direction.mode) entry.attributes[prefix + "mode"] = {std::string(to_string(*direction.mode))};
+        if (direction.exceptions) {
+            auto& values = entry.attributes[prefix + "exception"];
+            for (const Pattern& pattern : *direction.exceptions) values.push_back(pattern.text());
+        }
+    };
+    add_direction(settings.send, "mailpolicysend");
+    add_direction(settings.receive, "mailpolicyreceive");
+    if (settings.enforcement) {
+        entry.attributes["mailpolicyenforcement"] = {std::string(to_string(*settings.enforcement))};
+    }
+}
+
+Entry account_entry(const AccountFields& account) {
+    Entry entry;
+    entry.dn = account.dn;
+    entry.uuid = "uuid-" + account.dn;
+    entry.attributes["objectclass"] = {"inetOrgPerson", "mailPolicyAccount"};
+    entry.attributes["mail"] = {account.primary};
+    if (!account.aliases.empty()) entry.attributes["mailalternateaddress"] = account.aliases;
+    entry.attributes["uid"] = account.logins;
+    if (account.class_dn) entry.attributes["mailpolicyclassdn"] = {*account.class_dn};
+    add_settings(entry, account.settings);
+    return entry;
+}
+
+std::shared_ptr<const Snapshot> build_replica_snapshot() {
+    DirectoryConfig config;
+    config.alias_attributes = {"mailAlternateAddress"};
+    SnapshotHolder holder;
+    Replica replica(config, holder);
+    const std::vector<PatternListPtr> pool = make_pool();
+    for (std::size_t d = 0; d < kDomains; ++d) {
+        const Domain domain = make_domain(d);
+        Entry entry;
+        entry.dn = domain.dn;
+        entry.attributes["objectclass"] = {"domain", "mailPolicyDomain"};
+        entry.attributes["mailpolicydomainname"] = domain.names;
+        add_settings(entry, domain.settings);
+        replica.upsert(std::move(entry));
+    }
+    for (std::size_t c = 0; c < kClasses; ++c) {
+        const PolicyClass policy_class = make_class(c, pool);
+        Entry entry;
+        entry.dn = policy_class.dn;
+        entry.attributes["objectclass"] = {"mailPolicyClass"};
+        add_settings(entry, policy_class.settings);
+        replica.upsert(std::move(entry));
+    }
+    for (std::size_t i = 0; i < kAccounts; ++i) {
+        replica.upsert(account_entry(make_account(i, pool, false)));
+    }
+    replica.publish();
+    return holder.current();
 }
 
 // The messages of one traffic shape: which accounts send and receive.
@@ -204,10 +276,10 @@ Workload& workload() {
 }
 
 // Arg 0: uniform traffic; arg 1: skewed traffic.
-void BM_Decide(benchmark::State& state) {
+void decide_all(benchmark::State& state, const Directory& directory) {
     Workload& w = workload();
     const Traffic& traffic = state.range(0) == 0 ? w.uniform : w.skewed;
-    const Engine engine(*w.directory, w.config);
+    const Engine engine(directory, w.config);
     std::size_t index = 0, denied = 0;
     for (auto _ : state) {
         const Verdict verdict = engine.decide(traffic.envelopes[index], traffic.recipients[index]);
@@ -218,10 +290,37 @@ void BM_Decide(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
     state.counters["denied_share"] =
         static_cast<double>(denied) / static_cast<double>(state.iterations());
+}
+
+void BM_Decide(benchmark::State& state) {
+    Workload& w = workload();
+    decide_all(state, *w.directory);
     state.counters["bytes_per_account"] = w.bytes_per_account;
     state.counters["accounts"] = static_cast<double>(w.directory->account_count());
 }
 BENCHMARK(BM_Decide)->ArgName("skewed")->Arg(0)->Arg(1);
+
+// The same on the snapshot the daemon serves. The decisions must be the very same, which
+// the check below makes sure of before measuring.
+void BM_DecideOnReplicaSnapshot(benchmark::State& state) {
+    static const std::shared_ptr<const Snapshot> snapshot = build_replica_snapshot();
+    Workload& w = workload();
+    const Traffic& traffic = state.range(0) == 0 ? w.uniform : w.skewed;
+    const Engine reference(*w.directory, w.config), replica(*snapshot, w.config);
+    for (std::size_t m = 0; m < kMessages; ++m) {
+        const Verdict a = reference.decide(traffic.envelopes[m], traffic.recipients[m]);
+        const Verdict b = replica.decide(traffic.envelopes[m], traffic.recipients[m]);
+        if (a.outcome != b.outcome || a.rule != b.rule) {
+            state.SkipWithError(("replica decides differently: " + std::string(a.rule) + " | " +
+                                 std::string(b.rule))
+                                    .c_str());
+            return;
+        }
+    }
+    decide_all(state, *snapshot);
+    state.counters["accounts"] = static_cast<double>(snapshot->account_count());
+}
+BENCHMARK(BM_DecideOnReplicaSnapshot)->ArgName("skewed")->Arg(0)->Arg(1);
 
 // For comparison: one address lookup alone, the memory latency every decision pays.
 void BM_AccountLookup(benchmark::State& state) {
