@@ -82,7 +82,6 @@ class MessageContext {
   public:
     MessageContext(const Envelope& envelope, const Directory& directory, const PolicyConfig& config)
         : sender_(envelope.sender, config.recipient_delimiter) {
-        sender_.prefetch(directory);
         sender_holder_ = holder_of(sender_, directory);
         if (envelope.login) find_login_holder(*envelope.login, directory, config);
         sender_as_peer_.null_sender = sender_.is_null();
