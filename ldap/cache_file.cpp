@@ -1,11 +1,13 @@
 // The cache file: "MPCACHE\n", version, payload length and FNV-1a checksum, then the
 // sync cookie and the entries as compact records. Written to <path>.tmp, fsynced and
 // renamed, so a crash leaves the old file or the new one; truncation and corruption
-// are detected by the length and checksum before anything is believed.
+// are detected by the length and checksum before anything is believed. Read in two
+// streaming passes (check, then entries one at a time), never held whole in memory.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -152,50 +154,125 @@ void save_cache(const std::string& path, const CacheContent& content) {
 
 namespace {
 
-std::string read_whole(const std::string& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in) fail(path, std::string("cannot open: ") + std::strerror(errno));
-    std::string data(static_cast<std::size_t>(in.tellg()), '\0');
+constexpr std::size_t chunk_size = 1U << 20;
+
+// The payload of an open cache file, read a chunk at a time: a file of any size is
+// checked and parsed in ~1 MiB (a million entries make ~160 MB).
+class PayloadStream {
+  public:
+    PayloadStream(std::ifstream& in, std::uint64_t length, const std::string& path)
+        : in_(in), left_(length), path_(path) {}
+
+    // At least `wanted` bytes from the current position, or all that is left.
+    std::string_view available(std::size_t wanted) {
+        if (buffer_.size() - start_ < wanted && left_ > 0) {
+            buffer_.erase(0, start_);
+            start_ = 0;
+            std::size_t target = std::max(wanted, chunk_size);
+            while (buffer_.size() < target && left_ > 0) {
+                std::size_t more = static_cast<std::size_t>(
+                    std::min<std::uint64_t>(left_, target - buffer_.size()));
+                std::size_t old_size = buffer_.size();
+                buffer_.resize(old_size + more);
+                if (!in_.read(buffer_.data() + old_size, static_cast<std::streamsize>(more))) {
+                    fail(path_, "read error");
+                }
+                left_ -= more;
+            }
+        }
+        return std::string_view(buffer_).substr(start_);
+    }
+    void consume(std::size_t count) { start_ += count; }
+    bool at_end() const { return left_ == 0 && start_ == buffer_.size(); }
+
+    bool number(std::uint64_t& value) {
+        RecordReader reader(available(10));
+        if (!reader.number(value)) return false;
+        consume(reader.consumed());
+        return true;
+    }
+    // `value` views the stream's buffer: valid until the next read.
+    bool text(std::string_view& value) {
+        std::uint64_t length = 0;
+        if (!number(length) || length > left_ + (buffer_.size() - start_)) return false;
+        value = available(static_cast<std::size_t>(length)).substr(0, length);
+        consume(value.size());
+        return true;
+    }
+
+  private:
+    std::ifstream& in_;
+    std::uint64_t left_;  // not read from the file yet
+    const std::string& path_;
+    std::string buffer_;
+    std::size_t start_ = 0;
+};
+
+// Checks magic, version, length and checksum; leaves `in` at the start of the payload
+// and returns its length.
+std::uint64_t check_file(std::ifstream& in, const std::string& path) {
+    in.seekg(0, std::ios::end);
+    auto size = static_cast<std::uint64_t>(in.tellg());
     in.seekg(0);
-    if (!in.read(data.data(), static_cast<std::streamsize>(data.size()))) fail(path, "read error");
-    return data;
+    char header[header_size];
+    if (size < header_size || !in.read(header, header_size) ||
+        std::memcmp(header, magic, sizeof magic) != 0) {
+        fail(path, "not a mailpolicyd cache file");
+    }
+    std::uint32_t version = 0;
+    for (int i = 3; i >= 0; --i) {
+        version = (version << 8) | static_cast<unsigned char>(header[8 + i]);
+    }
+    if (version != format_version) fail(path, "unsupported version " + std::to_string(version));
+    std::uint64_t length = get_u64(header + 16);
+    if (length != size - header_size) {
+        fail(path, "truncated or extended: expected " + std::to_string(length) +
+                       " bytes of data, found " + std::to_string(size - header_size));
+    }
+    PayloadStream payload(in, length, path);
+    Checksum checksum;
+    while (!payload.at_end()) {
+        std::string_view chunk = payload.available(chunk_size);
+        checksum.add(chunk);
+        payload.consume(chunk.size());
+    }
+    if (checksum.value != get_u64(header + 24)) fail(path, "checksum mismatch (corrupt)");
+    in.seekg(static_cast<std::streamoff>(header_size));
+    return length;
 }
 
 }  // namespace
 
-CacheContent load_cache(const std::string& path) {
-    std::string data = read_whole(path);
-    if (data.size() < header_size || std::memcmp(data.data(), magic, sizeof magic) != 0) {
-        fail(path, "not a mailpolicyd cache file");
-    }
-    std::uint32_t version = 0;
-    for (int i = 3; i >= 0; --i) version = (version << 8) | static_cast<unsigned char>(data[8 + i]);
-    if (version != format_version) fail(path, "unsupported version " + std::to_string(version));
-    std::uint64_t length = get_u64(data.data() + 16);
-    if (length != data.size() - header_size) {
-        fail(path, "truncated or extended: expected " + std::to_string(length) +
-                       " bytes of data, found " + std::to_string(data.size() - header_size));
-    }
-    std::string_view payload = std::string_view(data).substr(header_size);
-    Checksum checksum;
-    checksum.add(payload);
-    if (checksum.value != get_u64(data.data() + 24)) fail(path, "checksum mismatch (corrupt)");
-
-    CacheContent content;
-    RecordReader reader(payload);
-    std::string_view cookie, record;
+std::string read_cache_entries(const std::string& path,
+                               const std::function<void(std::size_t count)>& expect,
+                               const std::function<void(Entry entry)>& each) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail(path, std::string("cannot open: ") + std::strerror(errno));
+    std::uint64_t length = check_file(in, path);
+    PayloadStream payload(in, length, path);
+    std::string_view text;
     std::uint64_t count = 0;
-    if (!reader.text(cookie) || !reader.number(count) || count > payload.size()) {
+    if (!payload.text(text) || !payload.number(count) || count > length) {
         fail(path, "malformed header");
     }
-    content.cookie = cookie;
-    content.entries.resize(count);
-    for (auto& entry : content.entries) {
-        if (!reader.text(record) || !decode_record(record, entry)) {
+    std::string cookie(text);
+    expect(static_cast<std::size_t>(count));
+    for (std::uint64_t i = 0; i < count; ++i) {
+        Entry entry;
+        if (!payload.text(text) || !decode_record(text, entry)) {
             fail(path, "malformed entry record");
         }
+        each(std::move(entry));
     }
-    if (!reader.at_end()) fail(path, "trailing data");
+    if (!payload.at_end()) fail(path, "trailing data");
+    return cookie;
+}
+
+CacheContent load_cache(const std::string& path) {
+    CacheContent content;
+    content.cookie = read_cache_entries(
+        path, [&](std::size_t count) { content.entries.reserve(count); },
+        [&](Entry entry) { content.entries.push_back(std::move(entry)); });
     return content;
 }
 

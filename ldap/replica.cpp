@@ -173,6 +173,23 @@ void Replica::replace_all(std::vector<Entry> entries) {
     }
 }
 
+std::string Replica::load_cache(const std::string& path) {
+    bool replacing = false;
+    try {
+        return read_cache_entries(
+            path,
+            [this, &replacing](std::size_t count) {
+                replacing = true;
+                state_->clear();
+                state_->entries.reserve(count);
+            },
+            [this](Entry entry) { upsert(std::move(entry)); });
+    } catch (...) {
+        if (replacing) state_->clear();
+        throw;
+    }
+}
+
 bool Replica::has_pending() const {
     return state_->pending;
 }

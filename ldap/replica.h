@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -42,6 +43,11 @@ class Replica {
     // Writes the cache file straight from the replica's stored entries, without
     // building entries() first (a million entries would double memory).
     void save_cache(const std::string& path, std::string_view cookie) const;
+    // Replaces the whole content with the cache file's, one entry at a time (never all
+    // of them as Entry values at once), and returns its cookie. Throws as load_cache
+    // does; the file is checked before anything changes, and should a record still
+    // prove malformed the replica is left empty.
+    std::string load_cache(const std::string& path);
 
   private:
     struct State;
@@ -57,5 +63,10 @@ struct CacheContent {
 };
 void save_cache(const std::string& path, const CacheContent& content);
 CacheContent load_cache(const std::string& path);
+// load_cache one entry at a time: `expect` gets the entry count once the file has
+// proved whole, then `each` every entry in turn; returns the cookie.
+std::string read_cache_entries(const std::string& path,
+                               const std::function<void(std::size_t count)>& expect,
+                               const std::function<void(Entry entry)>& each);
 
 }  // namespace mailpolicy

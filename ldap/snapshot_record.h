@@ -32,6 +32,7 @@ class RecordReader {
     bool number(std::uint64_t& value);
     bool text(std::string_view& value);
     bool at_end() const { return position_ == data_.size(); }
+    std::size_t consumed() const { return position_; }
 
   private:
     std::string_view data_;
