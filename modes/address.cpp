@@ -217,19 +217,18 @@ char plain_lowered(const std::array<char, 256>& table, char c) {
 
 // Writes the lowercased domain (labels 1-63 octets) to `out`; false if not plain.
 bool put_plain_domain(std::string_view domain, char* out) {
-    std::size_t label_length = 0;
-    for (char c : domain) {
-        const char lowered = plain_lowered(kPlainDomain, c);
+    std::size_t label_start = 0;  // label lengths are checked at the dots only
+    for (std::size_t i = 0; i < domain.size(); ++i) {
+        const char lowered = plain_lowered(kPlainDomain, domain[i]);
         if (lowered == 0) return false;
+        out[i] = lowered;
         if (lowered == '.') {
-            if (label_length == 0 || label_length > kMaxLabelLength) return false;
-            label_length = 0;
-        } else {
-            ++label_length;
+            if (i == label_start || i - label_start > kMaxLabelLength) return false;
+            label_start = i + 1;
         }
-        *out++ = lowered;
     }
-    return label_length > 0 && label_length <= kMaxLabelLength;
+    const std::size_t last = domain.size() - label_start;
+    return last > 0 && last <= kMaxLabelLength;
 }
 
 }  // namespace
@@ -279,17 +278,21 @@ std::optional<AddressView> parse_plain_address(std::string_view text, std::strin
 
     // The whole local part, lowercased; the extension is cut off below, but it must
     // still be plain for this path.
-    const char delimiter = delimiters.size() == 1 ? delimiters.front() : '\0';
+    // Two loops: up to the first delimiter, then the rest up to '@'. A local part that
+    // starts with the delimiter has no extension (as in parse_address).
+    const bool one_delimiter = delimiters.size() == 1 && *begin != delimiters.front();
+    const char delimiter = one_delimiter ? delimiters.front() : '\0';
     char* cursor = out.data();
     const char* at = begin;
     std::size_t local_size = std::string_view::npos;
-    for (; at < end && *at != '@'; ++at) {
+    for (; at < end && *at != '@' && *at != delimiter; ++at) {
         const char lowered = plain_lowered(kPlainLocal, *at);
         if (lowered == 0) return std::nullopt;
-        if (*at == delimiter && at != begin && local_size == std::string_view::npos) {
-            local_size = static_cast<std::size_t>(at - begin);
-        }
         *cursor++ = lowered;
+    }
+    if (at < end && *at == delimiter) local_size = static_cast<std::size_t>(at - begin);
+    for (; at < end && *at != '@'; ++at) {
+        if (plain_lowered(kPlainLocal, *at) == 0) return std::nullopt;
     }
     if (at == end || at == begin || at + 1 == end) return std::nullopt;
     const std::string_view local(begin, static_cast<std::size_t>(at - begin));
