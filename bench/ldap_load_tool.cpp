@@ -2,6 +2,9 @@
 //   ldap-load generate N FILE   writes the base entries and N accounts as LDIF for slapadd
 //   ldap-load measure OPTIONS   start() to first snapshot, peak RSS, and change-to-decision
 //                               latency of ldapmodify-style changes (median and worst)
+//   ldap-load cache-start --cache-file F --base DN
+//                               start() with the server unreachable: time to the snapshot
+//                               served from the cache file, and peak RSS
 // Not a test: it prints figures; the targets are in scripts/bench-ldap.
 #include <ldap.h>
 
@@ -176,22 +179,32 @@ std::vector<double> measure_changes(const Options& options, SnapshotHolder& hold
     return latencies;
 }
 
-int measure(const Options& options) {
+void log_to_console(bool verbose, int quiet_level) {
     auto& logger = Poco::Logger::get("mailpolicyd.ldap");
     logger.setChannel(new Poco::ConsoleChannel(std::cerr));
-    logger.setLevel(options.verbose ? Poco::Message::PRIO_DEBUG : Poco::Message::PRIO_WARNING);
-    SnapshotHolder holder;
-    auto source = make_ldap_source(options.directory, holder);
+    logger.setLevel(verbose ? Poco::Message::PRIO_DEBUG : quiet_level);
+}
+
+// Starts the source; seconds until its first snapshot, or -1 after 10 minutes.
+double seconds_to_first_snapshot(DirectorySource& source, const SnapshotHolder& holder) {
     auto started = Clock::now();
-    source->start();
+    source.start();
     while (!holder.current()) {
         if (Clock::now() - started > std::chrono::minutes(10)) {
-            std::cerr << "no snapshot after 10 minutes: " << source->status().detail << "\n";
-            return 1;
+            std::cerr << "no snapshot after 10 minutes: " << source.status().detail << "\n";
+            return -1;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    double load_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return std::chrono::duration<double>(Clock::now() - started).count();
+}
+
+int measure(const Options& options) {
+    log_to_console(options.verbose, Poco::Message::PRIO_WARNING);
+    SnapshotHolder holder;
+    auto source = make_ldap_source(options.directory, holder);
+    double load_seconds = seconds_to_first_snapshot(*source, holder);
+    if (load_seconds < 0) return 1;
     auto snapshot = holder.current();
     std::cout << "accounts " << snapshot->account_count() << "  first snapshot after "
               << load_seconds << " s  " << memory_figures() << "\n";
@@ -217,6 +230,22 @@ int measure(const Options& options) {
     return 0;
 }
 
+// A start while LDAP is down: the source serves the cache file until the server answers.
+int cache_start(const Options& options) {
+    log_to_console(options.verbose, Poco::Message::PRIO_ERROR);
+    DirectoryConfig directory = options.directory;
+    directory.source = "ldap://127.0.0.1:1/";  // nothing listens on port 1
+    SnapshotHolder holder;
+    auto source = make_ldap_source(directory, holder);
+    double load_seconds = seconds_to_first_snapshot(*source, holder);
+    if (load_seconds < 0) return 1;
+    std::cout << "cache start: accounts " << holder.current()->account_count() << "  after "
+              << load_seconds << " s  " << memory_figures() << " state " << source->status().state
+              << "\n";
+    source->stop();
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -224,11 +253,13 @@ int main(int argc, char** argv) {
     if (arguments.size() == 3 && arguments[0] == "generate") {
         return generate(std::stol(arguments[1]), arguments[2]);
     }
-    if (arguments.empty() || arguments[0] != "measure" || arguments.size() % 2 != 1) {
+    if (arguments.empty() || (arguments[0] != "measure" && arguments[0] != "cache-start") ||
+        arguments.size() % 2 != 1) {
         std::cerr << "usage: ldap-load generate N FILE\n"
                      "       ldap-load measure --url U --base DN --bind-dn DN --password-file F\n"
                      "                 --admin-dn DN --admin-password-file F --accounts N\n"
-                     "                 [--changes 100] [--cache-file F] [--verbose yes]\n";
+                     "                 [--changes 100] [--cache-file F] [--verbose yes]\n"
+                     "       ldap-load cache-start --cache-file F --base DN [--verbose yes]\n";
         return 64;
     }
     Options options;
@@ -247,5 +278,5 @@ int main(int argc, char** argv) {
         if (name == "--changes") options.changes = std::stoi(value);
         if (name == "--verbose") options.verbose = value == "yes";
     }
-    return measure(options);
+    return arguments[0] == "measure" ? measure(options) : cache_start(options);
 }
