@@ -62,15 +62,29 @@ std::uint64_t get_u64(const char* in) {
     return value;
 }
 
-char* copy_bytes(char* out, std::string_view bytes) {
-    if (!bytes.empty()) std::memcpy(out, bytes.data(), bytes.size());
-    return out + bytes.size();
+// LEB128, as put_record_number, from memory this file wrote itself.
+std::size_t read_size(const char*& in) {
+    std::size_t value = 0;
+    for (unsigned shift = 0;; shift += 7) {
+        auto byte = static_cast<unsigned char>(*in++);
+        value |= std::size_t{byte & 0x7fU} << shift;
+        if ((byte & 0x80) == 0) return value;
+    }
 }
 
-std::uint32_t checked_size(std::size_t size, std::size_t limit, const char* what) {
-    if (size > limit)
-        throw std::length_error(std::string("directory entry: ") + what + " too long");
-    return static_cast<std::uint32_t>(size);
+// Values an account holds as well, by number: how the entry refers to them instead.
+std::optional<std::uint64_t> account_text_number(const Account* account, std::string_view value) {
+    if (account == nullptr) return std::nullopt;
+    std::uint64_t number = 0;
+    if (account->primary() == value) return number;
+    for (const auto& list : {account->aliases(), account->logins()}) {
+        for (std::string_view text : list) {
+            ++number;
+            if (text == value) return number;
+        }
+    }
+    if (account->class_dn() == value) return number + 1;
+    return std::nullopt;
 }
 
 }  // namespace
@@ -89,8 +103,8 @@ std::string_view DnKeyOf::key(const StoredEntry& entry) {
 }
 
 UuidKey UuidKeyOf::key(const StoredEntry& entry) {
-    std::string_view bytes = entry.uuid_bytes();
-    if (entry.uuid_form_ == StoredEntry::UuidForm::Binary) {
+    std::string_view bytes = entry.parts().uuid;
+    if (entry.uuid_form() == StoredEntry::UuidForm::Binary) {
         UuidKey key;
         key.binary = true;
         key.high = get_u64(bytes.data());
@@ -111,17 +125,33 @@ std::size_t UuidKeyOf::hash(const UuidKey& key) {
 
 // ---- StoredEntry
 
+StoredEntry::Parts StoredEntry::parts() const {
+    const char* in = bytes() + 1;
+    std::size_t dn_size = read_size(in);
+    std::size_t key_size = read_size(in);
+    std::size_t uuid_size = read_size(in);
+    std::size_t attributes_size = read_size(in);
+    Parts parts;
+    parts.dn = {in, dn_size};
+    parts.key = {in + dn_size, key_size};
+    parts.uuid = {in + dn_size + key_size, uuid_size};
+    parts.attributes = {in + dn_size + key_size + uuid_size, attributes_size};
+    return parts;
+}
+
 std::string_view StoredEntry::dn() const {
-    return dn_in_account_ ? account_->dn() : std::string_view(bytes(), dn_size_);
+    return (flags() & dn_in_account) ? account_->dn() : parts().dn;
 }
 
 std::string_view StoredEntry::key() const {
-    return key_size_ == 0 ? dn() : std::string_view(bytes() + dn_bytes(), key_size_);
+    Parts own = parts();
+    if (!own.key.empty()) return own.key;
+    return (flags() & dn_in_account) ? account_->dn() : own.dn;
 }
 
 std::string StoredEntry::uuid() const {
-    std::string_view bytes = uuid_bytes();
-    switch (uuid_form_) {
+    std::string_view bytes = parts().uuid;
+    switch (uuid_form()) {
         case UuidForm::Binary:
             return format_uuid(get_u64(bytes.data()), get_u64(bytes.data() + 8));
         case UuidForm::Text:
@@ -130,6 +160,19 @@ std::string StoredEntry::uuid() const {
             break;
     }
     return {};
+}
+
+std::optional<std::string_view> StoredEntry::account_text(std::uint64_t index) const {
+    if (!account_) return std::nullopt;
+    if (index == 0) return account_->primary();
+    std::uint64_t number = 0;
+    for (const auto& list : {account_->aliases(), account_->logins()}) {
+        for (std::string_view text : list) {
+            if (++number == index) return text;
+        }
+    }
+    if (index == number + 1) return account_->class_dn();
+    return std::nullopt;
 }
 
 MappedEntry StoredEntry::mapped() const {
@@ -156,6 +199,8 @@ std::uint32_t StoredEntries::name_number(std::string_view name) {
 const StoredEntry& StoredEntries::add(std::string_view key, const Entry& entry,
                                       const MappedEntry& mapped, const KeepValue& keep) {
     if (by_dn_.find(key)) throw std::logic_error("stored entries: " + std::string(key) + " twice");
+    // Values: LEB128 of twice the length, then the bytes; or twice an account text's
+    // number plus one.
     std::string attributes, kept;
     std::uint64_t attribute_count = 0;
     for (const auto& [name, values] : entry.attributes) {
@@ -163,7 +208,12 @@ const StoredEntry& StoredEntries::add(std::string_view key, const Entry& entry,
         std::string kept_values;
         for (const auto& value : values) {
             if (!keep(name, value)) continue;
-            put_record_text(kept_values, value);
+            if (auto number = account_text_number(mapped.account.get(), value)) {
+                put_record_number(kept_values, *number * 2 + 1);
+            } else {
+                put_record_number(kept_values, std::uint64_t{value.size()} * 2);
+                kept_values.append(value);
+            }
             ++value_count;
         }
         if (value_count == 0) continue;
@@ -178,48 +228,41 @@ const StoredEntry& StoredEntries::add(std::string_view key, const Entry& entry,
     UuidKey uuid_key = UuidKey::of(entry.uuid);
     bool binary = uuid_key.binary && format_uuid(uuid_key.high, uuid_key.low) == entry.uuid;
     bool dn_in_account = mapped.account && mapped.account->dn() == entry.dn;
+    std::string_view own_dn = dn_in_account ? std::string_view() : std::string_view(entry.dn);
     std::string_view own_key = key == entry.dn ? std::string_view() : key;
-    std::size_t dn_bytes = dn_in_account ? 0 : entry.dn.size();
-    std::size_t uuid_bytes = binary ? 16 : entry.uuid.size();
+    std::string uuid_bytes(binary ? 16 : entry.uuid.size(), '\0');
+    if (binary) {
+        put_u64(uuid_bytes.data(), uuid_key.high);
+        put_u64(uuid_bytes.data() + 8, uuid_key.low);
+    } else {
+        uuid_bytes = entry.uuid;
+    }
+    auto form = entry.uuid.empty() ? StoredEntry::UuidForm::None
+                : binary           ? StoredEntry::UuidForm::Binary
+                                   : StoredEntry::UuidForm::Text;
+    std::string tail(1, static_cast<char>(static_cast<std::uint8_t>(form) |
+                                          (dn_in_account ? StoredEntry::dn_in_account : 0)));
+    for (std::string_view part : {own_dn, own_key, std::string_view(uuid_bytes)}) {
+        put_record_number(tail, part.size());
+    }
+    put_record_number(tail, attributes.size());
+    tail.append(own_dn).append(own_key).append(uuid_bytes).append(attributes);
 
-    std::uint32_t dn_size = checked_size(entry.dn.size(), UINT32_MAX, "DN");
-    std::uint32_t key_size = checked_size(own_key.size(), UINT32_MAX, "DN");
-    auto uuid_size = static_cast<std::uint16_t>(checked_size(uuid_bytes, 65535, "entryUUID"));
-    std::uint32_t attributes_size = checked_size(attributes.size(), UINT32_MAX, "attribute set");
     std::unique_ptr<const MappedEntry> others;
     if (mapped.policy_class || mapped.domain) {
         others = std::make_unique<const MappedEntry>(
             MappedEntry{nullptr, mapped.policy_class, mapped.domain});
     }
     by_dn_.make_room();  // what can fail, before the entry exists
-    if (uuid_size > 0) by_uuid_.make_room();
+    if (form != StoredEntry::UuidForm::None) by_uuid_.make_room();
 
-    void* memory =
-        ::operator new(sizeof(StoredEntry) + dn_bytes + key_size + uuid_size + attributes_size);
+    auto* memory = static_cast<char*>(::operator new(sizeof(StoredEntry) + tail.size()));
+    std::memcpy(memory + sizeof(StoredEntry), tail.data(), tail.size());
     auto* stored = new (memory) StoredEntry();
-    stored->dn_size_ = dn_size;
-    stored->key_size_ = key_size;
-    stored->uuid_size_ = uuid_size;
-    stored->attributes_size_ = attributes_size;
-    stored->dn_in_account_ = dn_in_account;
-    stored->uuid_form_ = entry.uuid.empty() ? StoredEntry::UuidForm::None
-                         : binary           ? StoredEntry::UuidForm::Binary
-                                            : StoredEntry::UuidForm::Text;
     stored->account_ = mapped.account;
     stored->others_ = std::move(others);
-    char* out = stored->bytes();
-    out = copy_bytes(out, std::string_view(entry.dn).substr(0, dn_bytes));
-    out = copy_bytes(out, own_key);
-    if (binary) {
-        put_u64(out, uuid_key.high);
-        put_u64(out + 8, uuid_key.low);
-    } else {
-        copy_bytes(out, entry.uuid);
-    }
-    copy_bytes(out + uuid_bytes, attributes);
-
     by_dn_.set(stored);
-    if (stored->uuid_form_ != StoredEntry::UuidForm::None) by_uuid_.set(stored);
+    if (form != StoredEntry::UuidForm::None) by_uuid_.set(stored);
     return *stored;
 }
 
@@ -228,7 +271,7 @@ const StoredEntry* StoredEntries::find_uuid(std::string_view uuid) const {
 }
 
 void StoredEntries::remove(const StoredEntry& entry) {
-    if (entry.uuid_form_ != StoredEntry::UuidForm::None) by_uuid_.erase(&entry);
+    if (entry.uuid_form() != StoredEntry::UuidForm::None) by_uuid_.erase(&entry);
     by_dn_.erase(&entry);
     destroy(&entry);
 }
@@ -249,17 +292,25 @@ void StoredEntries::destroy(const StoredEntry* entry) {
     ::operator delete(const_cast<StoredEntry*>(entry));
 }
 
-// Calls `visit(name, count, values)` per attribute, `values` being the `count`
-// length-prefixed values as stored (the cache record's form too). False if malformed.
+// Calls `visit(name, count, next)` per attribute, where `next(value)` yields its values
+// one by one (false when malformed). False if anything is malformed.
 template <typename Visit>
 bool StoredEntries::each_attribute(const StoredEntry& stored, Visit visit) const {
-    RecordReader reader(stored.attributes());
+    RecordReader reader(stored.parts().attributes);
+    auto next = [&](std::string_view& value) {
+        std::uint64_t tag = 0;
+        if (!reader.number(tag)) return false;
+        if ((tag & 1) == 0) return reader.bytes(tag / 2, value);
+        auto text = stored.account_text(tag / 2);
+        if (text) value = *text;
+        return text.has_value();
+    };
     std::uint64_t attributes = 0;
     if (!reader.number(attributes)) return false;
     for (std::uint64_t i = 0; i < attributes; ++i) {
         std::uint64_t name = 0, count = 0;
         if (!reader.number(name) || name >= names_.size() || !reader.number(count)) return false;
-        if (!visit(names_[name], count, reader)) return false;
+        if (!visit(names_[name], count, next)) return false;
     }
     return reader.at_end();
 }
@@ -268,11 +319,11 @@ void StoredEntries::decode(const StoredEntry& stored, Entry& entry) const {
     entry.dn = stored.dn();
     entry.uuid = stored.uuid();
     entry.attributes.clear();
-    each_attribute(stored, [&](const std::string& name, std::uint64_t count, RecordReader& reader) {
+    each_attribute(stored, [&](const std::string& name, std::uint64_t count, auto& next) {
         auto& values = entry.attributes[name];
         std::string_view value;
         for (std::uint64_t k = 0; k < count; ++k) {
-            if (!reader.text(value)) return false;
+            if (!next(value)) return false;
             values.emplace_back(value);
         }
         return true;
@@ -283,14 +334,14 @@ void StoredEntries::append_record(const StoredEntry& stored, std::string& out) c
     put_record_text(out, stored.dn());
     put_record_text(out, stored.uuid());
     std::uint64_t attributes = 0;
-    RecordReader(stored.attributes()).number(attributes);
+    RecordReader(stored.parts().attributes).number(attributes);
     put_record_number(out, attributes);
-    each_attribute(stored, [&](const std::string& name, std::uint64_t count, RecordReader& reader) {
+    each_attribute(stored, [&](const std::string& name, std::uint64_t count, auto& next) {
         put_record_text(out, name);
         put_record_number(out, count);
         std::string_view value;
         for (std::uint64_t k = 0; k < count; ++k) {
-            if (!reader.text(value)) return false;
+            if (!next(value)) return false;
             put_record_text(out, value);
         }
         return true;

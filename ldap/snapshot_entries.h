@@ -2,7 +2,8 @@
 // DN or entryUUID. Each entry is one allocation: what its mapping produced, then its
 // DN (unless its account holds it), its normalized DN (only if different), its
 // entryUUID (16 bytes when RFC 4122 text) and the attributes the mapping reads, with
-// names as numbers. Two open-addressing tables of pointers find it. About 140 bytes an
+// names as numbers and values the account holds too (address, login, class DN) as
+// references to it. Two open-addressing tables of pointers find it. About 100 bytes an
 // account, against ~410 for a record string in a map node plus a UUID map node.
 // Not thread-safe: the replica's thread owns it.
 #pragma once
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,8 +58,7 @@ class StoredEntries {
     StoredEntries& operator=(const StoredEntries&) = delete;
 
     // Stores `entry` under `key` (its normalized DN, not present yet) with its mapping,
-    // keeping the attribute values `keep` accepts. Throws std::length_error for an
-    // entryUUID over 64 KiB or a DN or attribute set over 4 GiB.
+    // keeping the attribute values `keep` accepts.
     const StoredEntry& add(std::string_view key, const Entry& entry, const MappedEntry& mapped,
                            const KeepValue& keep);
     const StoredEntry* find_dn(std::string_view key) const { return by_dn_.find(key); }
@@ -88,7 +89,9 @@ class StoredEntries {
     std::vector<std::string> names_;                // attribute names by number
 };
 
-// One entry; see StoredEntries. Only StoredEntries makes and destroys these.
+// One entry; see StoredEntries. Only StoredEntries makes and destroys these. After the
+// object, in the same allocation: a flags byte, four LEB128 sizes (DN, normalized DN,
+// entryUUID, attributes; 0 for what is not stored), then those bytes.
 class StoredEntry {
   public:
     StoredEntry(const StoredEntry&) = delete;
@@ -105,25 +108,24 @@ class StoredEntry {
     friend class StoredEntries;
     friend struct UuidKeyOf;
     enum class UuidForm : std::uint8_t { None, Binary, Text };
+    static constexpr std::uint8_t dn_in_account = 0x04;  // flags: the account holds the DN
+    static constexpr std::uint8_t form_mask = 0x03;      // flags: the UuidForm
+    struct Parts {
+        std::string_view dn, key, uuid, attributes;  // dn and key: "" when not stored
+    };
 
     StoredEntry() = default;
     ~StoredEntry() = default;
     const char* bytes() const { return reinterpret_cast<const char*>(this + 1); }
-    char* bytes() { return reinterpret_cast<char*>(this + 1); }
-    std::size_t dn_bytes() const { return dn_in_account_ ? 0 : dn_size_; }
-    std::string_view uuid_bytes() const { return {bytes() + dn_bytes() + key_size_, uuid_size_}; }
-    std::string_view attributes() const {
-        return {bytes() + dn_bytes() + key_size_ + uuid_size_, attributes_size_};
-    }
+    std::uint8_t flags() const { return static_cast<std::uint8_t>(bytes()[0]); }
+    UuidForm uuid_form() const { return static_cast<UuidForm>(flags() & form_mask); }
+    Parts parts() const;
+    // The account's text `index` refers to (primary, aliases, logins, class DN), or
+    // nullopt; stored attribute values equal to one of them are kept as that number.
+    std::optional<std::string_view> account_text(std::uint64_t index) const;
 
     std::shared_ptr<const Account> account_;
     std::unique_ptr<const MappedEntry> others_;  // class and domain, when it is either
-    std::uint32_t dn_size_ = 0;
-    std::uint32_t key_size_ = 0;  // 0: the DN is its own normalized form
-    std::uint32_t attributes_size_ = 0;
-    std::uint16_t uuid_size_ = 0;
-    UuidForm uuid_form_ = UuidForm::None;
-    bool dn_in_account_ = false;
 };
 
 }  // namespace mailpolicy

@@ -33,7 +33,11 @@ bool RecordReader::number(std::uint64_t& value) {
 
 bool RecordReader::text(std::string_view& value) {
     std::uint64_t length = 0;
-    if (!number(length) || length > data_.size() - position_) return false;
+    return number(length) && bytes(length, value);
+}
+
+bool RecordReader::bytes(std::uint64_t length, std::string_view& value) {
+    if (length > data_.size() - position_) return false;
     value = data_.substr(position_, length);
     position_ += length;
     return true;

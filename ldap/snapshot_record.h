@@ -31,6 +31,8 @@ class RecordReader {
     // Each returns false, reading nothing further, when the data ends too soon.
     bool number(std::uint64_t& value);
     bool text(std::string_view& value);
+    // The next `length` bytes as they are.
+    bool bytes(std::uint64_t length, std::string_view& value);
     bool at_end() const { return position_ == data_.size(); }
     std::size_t consumed() const { return position_; }
 
