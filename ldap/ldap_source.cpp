@@ -3,17 +3,21 @@
 // and reconnects with backoff from the last cookie. The cache file stands in only when
 // the very first attempt fails. stop() wakes the thread through an eventfd and by
 // shutting down its socket, which also interrupts a refresh in progress; a clean stop
-// saves what was published but not yet saved.
+// saves what was published but not yet saved. The cache is written by a forked child
+// (see CacheWriter), so a save does not hold up changes arriving meanwhile.
 #include "ldap/ldap_source.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -45,6 +49,11 @@ constexpr milliseconds idle_wait(1000);
 constexpr milliseconds cache_settle(2000);
 constexpr milliseconds cache_interval(30000);
 constexpr milliseconds cache_staleness(300000);
+// A cache writer that takes longer is presumed stuck and killed; the save is retried.
+constexpr milliseconds cache_writer_limit(300000);
+// At stop, how long a running writer may still take before it is killed and the
+// source thread writes the cache itself.
+constexpr milliseconds cache_writer_stop_limit(30000);
 
 Poco::Logger& logger() {
     return Poco::Logger::get("mailpolicyd.ldap");
@@ -53,6 +62,128 @@ Poco::Logger& logger() {
 int milliseconds_until(Clock::time_point when) {
     auto left = std::chrono::duration_cast<milliseconds>(when - Clock::now()).count();
     return static_cast<int>(std::clamp<long long>(left, 0, idle_wait.count()));
+}
+
+long long milliseconds_since(Clock::time_point when) {
+    return std::chrono::duration_cast<milliseconds>(Clock::now() - when).count();
+}
+
+// Writes the cache file in a forked child, as Redis does its snapshots: the child sees
+// the replica as it was at fork() (copy-on-write pages, no copy of any record) and the
+// source thread carries on applying changes at once; it waits only for fork() itself.
+// The child runs only Replica::save_cache (open, write, fsync, rename and their buffers;
+// it must never log or take a lock another thread may have held at fork()) and leaves
+// with _exit(). Its verdict comes back through a pipe that also wakes the source
+// thread's poll() when the child is done. fork() failing falls back to writing in-thread.
+class CacheWriter {
+  public:
+    CacheWriter() = default;
+    ~CacheWriter() { finish(Clock::now()); }
+    CacheWriter(const CacheWriter&) = delete;
+    CacheWriter& operator=(const CacheWriter&) = delete;
+
+    // Starts the child; false when fork() failed (the caller writes in-thread instead).
+    bool start(const Replica& replica, const std::string& path, const std::string& cookie);
+    bool running() const { return pid_ > 0; }
+    // Readable once the child has finished (or failed); -1 when none runs.
+    int descriptor() const { return pipe_; }
+    // Collects a finished child without waiting, or waits until `deadline` and then kills
+    // it. nullopt while it still runs; "" when the file was written, else why not.
+    std::optional<std::string> finish(std::optional<Clock::time_point> deadline = std::nullopt);
+    Clock::time_point started() const { return started_; }
+
+  private:
+    [[noreturn]] static void write_in_child(int verdict_fd, const Replica& replica,
+                                            const std::string& path, const std::string& cookie);
+
+    pid_t pid_ = -1;
+    int pipe_ = -1;
+    std::string verdict_;
+    Clock::time_point started_{};
+};
+
+bool CacheWriter::start(const Replica& replica, const std::string& path,
+                        const std::string& cookie) {
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC) != 0) return false;
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ::close(ends[0]);
+        write_in_child(ends[1], replica, path, cookie);
+    }
+    ::close(ends[1]);
+    if (pid < 0) {
+        ::close(ends[0]);
+        return false;
+    }
+    ::fcntl(ends[0], F_SETFL, O_NONBLOCK);
+    pid_ = pid;
+    pipe_ = ends[0];
+    verdict_.clear();
+    started_ = Clock::now();
+    return true;
+}
+
+void CacheWriter::write_in_child(int verdict_fd, const Replica& replica, const std::string& path,
+                                 const std::string& cookie) {
+    // Hold no sockets or files of the daemon open (a peer would not see them close):
+    // keep only the verdict pipe, as descriptor 3.
+    if (verdict_fd == 3 || ::dup2(verdict_fd, 3) == 3) {
+        verdict_fd = 3;
+        ::close_range(4, ~0U, 0);
+    }
+    std::string verdict = "saved";
+    try {
+        replica.save_cache(path, cookie);
+    } catch (const std::exception& problem) {
+        verdict = problem.what();
+    } catch (...) {
+        verdict = "unknown error";
+    }
+    if (::write(verdict_fd, verdict.data(), std::min<std::size_t>(verdict.size(), 4000)) < 0) {
+        // The source thread learns of it from the exit status.
+    }
+    ::_exit(verdict == "saved" ? 0 : 1);
+}
+
+std::optional<std::string> CacheWriter::finish(std::optional<Clock::time_point> deadline) {
+    if (pid_ <= 0) return std::nullopt;
+    for (;;) {
+        char buffer[4096];
+        ssize_t got = ::read(pipe_, buffer, sizeof buffer);
+        if (got > 0) {
+            verdict_.append(buffer, static_cast<std::size_t>(got));
+            continue;
+        }
+        if (got == 0) break;  // the child has exited
+        if (errno == EINTR) continue;
+        auto now = Clock::now();
+        bool overdue = now - started_ > cache_writer_limit || (deadline && now >= *deadline);
+        if (overdue) {
+            ::kill(pid_, SIGKILL);
+            verdict_ = "the cache writer did not finish in time and was stopped";
+            break;
+        }
+        if (!deadline) return std::nullopt;
+        pollfd done{pipe_, POLLIN, 0};
+        ::poll(&done, 1, milliseconds_until(*deadline));
+    }
+    int status = 0;
+    pid_t reaped;
+    do {
+        reaped = ::waitpid(pid_, &status, 0);
+    } while (reaped < 0 && errno == EINTR);
+    ::close(pipe_);
+    pipe_ = -1;
+    pid_ = -1;
+    // ECHILD (someone else reaped it): the verdict alone tells.
+    bool exited_well = reaped < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (verdict_ == "saved" && exited_well) return std::string();
+    if (verdict_.empty() || verdict_ == "saved") {
+        verdict_ =
+            "the cache writer process ended abnormally (status " + std::to_string(status) + ")";
+    }
+    return verdict_;
 }
 
 class LdapSource final : public DirectorySource {
@@ -89,6 +220,8 @@ class LdapSource final : public DirectorySource {
     void serve_polling(LdapConnection& connection, Replica& replica);
     void publish(Replica& replica);
     void maybe_save_cache(Replica& replica, bool now);
+    void save_cache_in_thread(Replica& replica);
+    void collect_cache_writer(std::optional<Clock::time_point> deadline = std::nullopt);
     void save_cache_at_stop(Replica& replica);
     void handle_failure(const LdapError& error, Replica& replica);
     bool load_cache_file(Replica& replica);
@@ -118,6 +251,9 @@ class LdapSource final : public DirectorySource {
     Clock::time_point dirty_since_{};
     std::uint64_t last_digest_ = 0;
     std::string last_logged_error_;
+    CacheWriter cache_writer_;
+    std::size_t writing_count_ = 0;            // entries the running writer saves
+    Clock::time_point writing_dirty_since_{};  // dirty_since_ of the content it saves
 };
 
 LdapSource::ActiveSocket::ActiveSocket(LdapSource& source, int fd) : source_(source) {
@@ -237,8 +373,10 @@ void LdapSource::persist(SyncSession& session, Replica& replica) {
     Clock::time_point last_message = Clock::now();
     try {
         while (!stopping_) {
-            pollfd fds[2] = {{session.descriptor(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-            ::poll(fds, 2, milliseconds_until(next_wakeup(first_pending, last_message)));
+            pollfd fds[3] = {{session.descriptor(), POLLIN, 0},
+                             {wake_fd_, POLLIN, 0},
+                             {cache_writer_.descriptor(), POLLIN, 0}};
+            ::poll(fds, 3, milliseconds_until(next_wakeup(first_pending, last_message)));
             if (stopping_) return;
             std::size_t handled = session.process_ready();
             cookie_ = session.cookie();
@@ -306,13 +444,45 @@ void LdapSource::publish(Replica& replica) {
 }
 
 void LdapSource::maybe_save_cache(Replica& replica, bool now) {
-    if (config_.cache_file.empty() || !cache_dirty_) return;
+    collect_cache_writer();
+    if (config_.cache_file.empty() || !cache_dirty_ || cache_writer_.running()) return;
     auto started = Clock::now();
     bool settled = started - last_change_ >= cache_settle && started - last_save_ >= cache_interval;
     bool stale = started - dirty_since_ >= cache_staleness;
     if (!now && !settled && !stale) return;
-    // Straight from the replica's compact records: a copy of a million entries first
-    // would double the memory. The sync thread waits meanwhile, hence "settled".
+    if (!cache_writer_.start(replica, config_.cache_file, cookie_)) {
+        save_cache_in_thread(replica);
+        return;
+    }
+    writing_count_ = replica.entry_count();
+    writing_dirty_since_ = dirty_since_;
+    cache_dirty_ = false;
+    last_save_ = Clock::now();
+    logger().debug("writing " + std::to_string(writing_count_) + " entries to " +
+                   config_.cache_file + " in a child process (fork took " +
+                   std::to_string(milliseconds_since(started)) + " ms)");
+}
+
+// A writer that failed leaves the content unsaved: it is tried again after cache_interval.
+void LdapSource::collect_cache_writer(std::optional<Clock::time_point> deadline) {
+    auto outcome = cache_writer_.finish(deadline);
+    if (!outcome) return;
+    if (outcome->empty()) {
+        logger().debug("saved " + std::to_string(writing_count_) + " entries to " +
+                       config_.cache_file + " in " +
+                       std::to_string(milliseconds_since(cache_writer_.started())) + " ms");
+        return;
+    }
+    logger().warning("cannot save the directory cache: " + *outcome);
+    dirty_since_ =
+        cache_dirty_ ? std::min(dirty_since_, writing_dirty_since_) : writing_dirty_since_;
+    cache_dirty_ = true;
+}
+
+// Straight from the replica's compact records: a copy of a million entries first would
+// double the memory. The source thread waits meanwhile.
+void LdapSource::save_cache_in_thread(Replica& replica) {
+    auto started = Clock::now();
     try {
         replica.save_cache(config_.cache_file, cookie_);
     } catch (const std::exception& problem) {
@@ -320,17 +490,16 @@ void LdapSource::maybe_save_cache(Replica& replica, bool now) {
     }
     cache_dirty_ = false;
     last_save_ = Clock::now();
-    logger().debug(
-        "saved " + std::to_string(replica.entry_count()) + " entries to " + config_.cache_file +
-        " in " +
-        std::to_string(std::chrono::duration_cast<milliseconds>(last_save_ - started).count()) +
-        " ms");
+    logger().debug("saved " + std::to_string(replica.entry_count()) + " entries to " +
+                   config_.cache_file + " in " + std::to_string(milliseconds_since(started)) +
+                   " ms");
 }
 
 // A clean stop keeps what was published: a change made just before it is in the cache
 // the next start may have to serve from.
 void LdapSource::save_cache_at_stop(Replica& replica) {
-    if (cache_dirty_) maybe_save_cache(replica, true);
+    collect_cache_writer(Clock::now() + cache_writer_stop_limit);
+    if (!config_.cache_file.empty() && cache_dirty_) save_cache_in_thread(replica);
 }
 
 void LdapSource::handle_failure(const LdapError& error, Replica& replica) {
@@ -369,8 +538,9 @@ bool LdapSource::load_cache_file(Replica& replica) {
 void LdapSource::wait(milliseconds duration) {
     auto deadline = Clock::now() + duration;
     while (!stopping_ && Clock::now() < deadline) {
-        pollfd wake{wake_fd_, POLLIN, 0};
-        ::poll(&wake, 1, milliseconds_until(deadline));
+        pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {cache_writer_.descriptor(), POLLIN, 0}};
+        ::poll(fds, 2, milliseconds_until(deadline));
+        if (fds[1].revents != 0) collect_cache_writer();
     }
 }
 

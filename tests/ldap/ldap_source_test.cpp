@@ -4,6 +4,11 @@
 // Every wait has a deadline; nothing depends on sleeping "long enough".
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -322,6 +327,50 @@ TEST_F(LdapSourceTest, RefreshRequiredReloadsToExactlyTheServerContent) {
     source->stop();
     EXPECT_EQ(identities(load_cache(config_.cache_file).entries),
               server_identities(slapd_, config_));
+}
+
+// The cache is written while changes keep arriving: here the write cannot finish (its
+// temporary file is a pipe nobody reads, so it blocks once 4 KiB are written), and a
+// change made meanwhile must still reach the snapshot.
+TEST_F(LdapSourceTest, ChangesReachTheSnapshotWhileTheCacheIsBeingWritten) {
+    std::string ldif;
+    for (int i = 0; i < 60; ++i) ldif += account_ldif("filler" + std::to_string(i), "allowAll");
+    slapd_.add_ldif(ldif);
+    std::string temporary = config_.cache_file + ".tmp";
+    ASSERT_EQ(::mkfifo(temporary.c_str(), 0600), 0);
+    int reader = ::open(temporary.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    ASSERT_GE(reader, 0);
+    ::fcntl(reader, F_SETPIPE_SZ, 4096);
+
+    auto source = start_source();
+    ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(62)));
+    pollfd writing{reader, POLLIN, 0};
+    ASSERT_TRUE(wait_until([&] { return ::poll(&writing, 1, 0) == 1; }, seconds(10)))
+        << "the cache write never started";
+
+    slapd_.modify_ldif(set_send_mode_ldif("bob", "denyAll"));
+    EXPECT_TRUE(
+        wait_for_snapshot(holder_, send_mode_is("bob@example.com", Mode::DenyAll), seconds(3)))
+        << describe(holder_, *source);
+
+    // Let the stuck write end (a pipe cannot be fsynced: that save fails), then check
+    // that the clean stop still leaves a cache with the change.
+    char buffer[4096];
+    bool ended = wait_until([&] {
+        while (::read(reader, buffer, sizeof buffer) > 0) {
+        }
+        pollfd done{reader, POLLIN, 0};
+        return ::poll(&done, 1, 0) == 1 && ::read(reader, buffer, sizeof buffer) == 0;
+    });
+    ::close(reader);
+    ASSERT_TRUE(ended);
+    source->stop();
+    SnapshotHolder fresh;
+    slapd_.stop();
+    auto restarted = make_ldap_source(config_, fresh);
+    restarted->start();
+    EXPECT_TRUE(wait_for_snapshot(fresh, send_mode_is("bob@example.com", Mode::DenyAll)))
+        << describe(fresh, *restarted);
 }
 
 TEST_F(LdapSourceTest, StopReturnsPromptly) {
