@@ -81,6 +81,9 @@ const Domain* ReplicaSnapshot::domain_by_name(std::string_view name) const {
 }
 
 const PolicyClass* ReplicaSnapshot::class_by_dn(std::string_view dn) const {
+    // Keys are normalized DNs and normalizing twice changes nothing, so a DN that is a
+    // key as it stands (as accounts' class DNs mostly are) needs no normalized copy.
+    if (const PolicyClass* found = lookup(indexes_.classes_by_dn, dn)) return found;
     return lookup(indexes_.classes_by_dn, normalize_dn(dn));
 }
 
