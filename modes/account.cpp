@@ -80,8 +80,8 @@ Account::Pointer Account::make(const AccountFields& fields) {
         ::operator delete(memory);
         throw;
     }
-    char* out = put_text(account->text(), fields.dn);
-    out = put_text(out, fields.primary);
+    char* out = put_text(account->text(), fields.primary);
+    out = put_text(out, fields.dn);
     if (fields.class_dn) out = put_text(out, *fields.class_dn);
     out = put_list(out, fields.aliases);
     put_list(out, fields.logins);

@@ -85,8 +85,8 @@ class Account {
     Account(const Account&) = delete;
     Account& operator=(const Account&) = delete;
 
-    std::string_view dn() const { return {text(), dn_size_}; }
-    std::string_view primary() const { return {text() + dn_size_, primary_size_}; }
+    std::string_view dn() const { return {text() + primary_size_, dn_size_}; }
+    std::string_view primary() const { return {text(), primary_size_}; }
     // The domain of the primary address ("" if it has no '@').
     std::string_view primary_domain() const {
         return primary().substr(primary_domain_offset_);
@@ -106,15 +106,16 @@ class Account {
         void operator()(const Account* account) const;
     };
 
-    // The texts follow the object in the same allocation, in this order: dn, primary,
-    // class DN, aliases, logins (the lists with a length before each text).
+    // The texts follow the object in the same allocation, in this order: primary (read
+    // by every lookup, so next to the settings), dn, class DN, aliases, logins (the
+    // lists with a length before each text).
     const char* text() const { return reinterpret_cast<const char*>(this + 1); }
     char* text() { return reinterpret_cast<char*>(this + 1); }
     std::size_t text_size() const {
         return std::size_t{dn_size_} + primary_size_ + class_dn_size_ + aliases_bytes_ +
                logins_bytes_;
     }
-    const char* class_dn_begin() const { return text() + dn_size_ + primary_size_; }
+    const char* class_dn_begin() const { return text() + primary_size_ + dn_size_; }
     const char* aliases_begin() const { return class_dn_begin() + class_dn_size_; }
     const char* logins_begin() const { return aliases_begin() + aliases_bytes_; }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,13 +38,44 @@ std::optional<SubmissionPath> parse_submission_path(std::string_view text);
 std::optional<LocalDomains> parse_local_domains(std::string_view text);
 std::optional<NullSender> parse_null_sender(std::string_view text);
 
+// An optional text behind one pointer: reject texts are rare, and a million accounts
+// should not each carry two empty std::optional<std::string> (40 bytes each).
+class OptionalText {
+  public:
+    OptionalText() = default;
+    OptionalText(std::string text) : text_(std::make_unique<const std::string>(std::move(text))) {}
+    OptionalText(const char* text) : OptionalText(std::string(text)) {}
+    OptionalText(std::optional<std::string> text) {
+        if (text) text_ = std::make_unique<const std::string>(std::move(*text));
+    }
+    OptionalText(const OptionalText& other) { *this = other; }
+    OptionalText& operator=(const OptionalText& other) {
+        if (this != &other) {
+            text_ = other.text_ ? std::make_unique<const std::string>(*other.text_) : nullptr;
+        }
+        return *this;
+    }
+    OptionalText(OptionalText&&) noexcept = default;
+    OptionalText& operator=(OptionalText&&) noexcept = default;
+
+    bool has_value() const { return text_ != nullptr; }
+    explicit operator bool() const { return has_value(); }
+    const std::string& operator*() const { return *text_; }
+    friend bool operator==(const OptionalText& text, std::string_view other) {
+        return text.has_value() && *text == other;
+    }
+
+  private:
+    std::unique_ptr<const std::string> text_;
+};
+
 // The settings of one direction as stored on one entry. An empty optional means the
 // entry does not set it (inherit).
 struct DirectionSettings {
     std::optional<bool> enabled;
     std::optional<Mode> mode;
     PatternListPtr exceptions;  // null: not set here; non-null (maybe empty): taken whole
-    std::optional<std::string> reject_text;
+    OptionalText reject_text;
 };
 
 struct PolicySettings {
