@@ -3,8 +3,9 @@
 // DN (unless its account holds it), its normalized DN (only if different), its
 // entryUUID (16 bytes when RFC 4122 text) and the attributes the mapping reads, with
 // names as numbers and values the account holds too (address, login, class DN) as
-// references to it. Two open-addressing tables of pointers find it. About 100 bytes an
-// account, against ~410 for a record string in a map node plus a UUID map node.
+// references to it. Two open-addressing tables of pointers find it. About 110 bytes an
+// account with its two table slots, against ~410 for a record string in a map node
+// plus a UUID map node.
 // Not thread-safe: the replica's thread owns it.
 #pragma once
 
