@@ -224,7 +224,7 @@ class LdapSource final : public DirectorySource {
     void collect_cache_writer(std::optional<Clock::time_point> deadline = std::nullopt);
     void save_cache_at_stop(Replica& replica);
     void handle_failure(const LdapError& error, Replica& replica);
-    bool load_cache_file(Replica& replica);
+    bool load_cache_file(Replica& replica, const std::string& reason);
     void wait(milliseconds duration);
     void set_status(std::string state, std::string detail);
 
@@ -509,14 +509,15 @@ void LdapSource::handle_failure(const LdapError& error, Replica& replica) {
                        (published_ ? "; serving the last snapshot, retrying" : "; retrying"));
         last_logged_error_ = message;
     }
-    if (!published_ && !cache_tried_) serving_cache_ = load_cache_file(replica);
+    if (!published_ && !cache_tried_) serving_cache_ = load_cache_file(replica, message);
     std::string state = serving_cache_                  ? "cache"
                         : error.is_connection_problem() ? "disconnected"
                                                         : "failed";
     set_status(state, message);
 }
 
-bool LdapSource::load_cache_file(Replica& replica) {
+// `reason`: why LDAP could not be used, for the status.
+bool LdapSource::load_cache_file(Replica& replica, const std::string& reason) {
     cache_tried_ = true;
     if (config_.cache_file.empty()) return false;
     try {
@@ -524,6 +525,8 @@ bool LdapSource::load_cache_file(Replica& replica) {
         std::size_t count = content.entries.size();
         replica.replace_all(std::move(content.entries));
         cookie_ = std::move(content.cookie);
+        // Whoever sees the snapshot must also see that it is the cache file's, and why.
+        set_status("cache", reason);
         replica.publish();
         published_ = true;
         logger().warning("serving " + std::to_string(count) + " entries from the cache file " +

@@ -275,10 +275,9 @@ TEST_F(LdapSourceTest, StopSavesTheLatestChangeToTheCacheFile) {
     SnapshotHolder fresh;
     auto source = make_ldap_source(config_, fresh);
     source->start();
-    ASSERT_TRUE(wait_for_state(*source, "cache")) << describe(fresh, *source);
-    auto cached = fresh.current();
-    ASSERT_TRUE(cached);
-    EXPECT_EQ(cached->account_count(), 2u);
+    auto cached = wait_for_snapshot(fresh, account_count_is(2));
+    ASSERT_TRUE(cached) << describe(fresh, *source);
+    EXPECT_EQ(source->status().state, "cache");
     EXPECT_TRUE(send_mode_is("bob@example.com", Mode::DenyAll)(*cached));
 }
 
@@ -307,7 +306,8 @@ TEST_F(LdapSourceTest, RefreshRequiredReloadsToExactlyTheServerContent) {
     SnapshotHolder fresh;
     auto source = make_ldap_source(config_, fresh);
     source->start();
-    ASSERT_TRUE(wait_for_state(*source, "cache")) << describe(fresh, *source);
+    ASSERT_TRUE(wait_for_snapshot(fresh, account_count_is(2))) << describe(fresh, *source);
+    EXPECT_EQ(source->status().state, "cache");
     ASSERT_NE(fresh.current()->account_by_address("bob@example.com"), nullptr);
     slapd_.start();
     auto reloaded = wait_for_snapshot(
