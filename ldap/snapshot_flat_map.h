@@ -44,8 +44,10 @@ class FlatMap {
     std::size_t size() const { return size_; }
     std::size_t capacity() const { return control_.size(); }
 
-    const Value* find(std::string_view key) const {
-        std::size_t index = position(key);
+    const Value* find(std::string_view key) const { return find(key, hash(key)); }
+    // `code` is std::hash<std::string_view>{}(key), when the caller has it already.
+    const Value* find(std::string_view key, std::size_t code) const {
+        std::size_t index = position(key, code);
         return index == npos ? nullptr : &slots_[index].value;
     }
 
@@ -62,15 +64,13 @@ class FlatMap {
 
     // Removes `key`; false when it was absent.
     bool erase(std::string_view key) {
-        std::size_t hole = position(key);
+        std::size_t hole = position(key, hash(key));
         if (hole == npos) return false;
         // Backward shift: move each later member of the run whose home is not between
         // the hole and itself into the hole, so every key stays reachable from its home.
         for (std::size_t next = advance(hole); control_[next] != 0; next = advance(next)) {
             std::size_t home = home_of(hash(slots_[next].key));
-            bool stays =
-                hole < next ? (home > hole && home <= next) : (home > hole || home <= next);
-            if (stays) continue;
+            if (probing::stays_after_hole(hole, next, home)) continue;
             slots_[hole] = std::move(slots_[next]);
             control_[hole] = control_[next];
             hole = next;
@@ -97,9 +97,8 @@ class FlatMap {
         return index + 1 == control_.size() ? 0 : index + 1;
     }
 
-    std::size_t position(std::string_view key) const {
+    std::size_t position(std::string_view key, std::size_t code) const {
         if (size_ == 0) return npos;
-        std::size_t code = hash(key);
         std::uint8_t tag = tag_of(code);
         for (std::size_t index = home_of(code);; index = advance(index)) {
             if (control_[index] == 0) return npos;
@@ -109,10 +108,10 @@ class FlatMap {
 
     // The slot holding `key`, or a new one for it (its key set, its value default).
     Slot& slot_for(std::string_view key) {
-        if (std::size_t found = position(key); found != npos) return slots_[found];
+        std::size_t code = hash(key);
+        if (std::size_t found = position(key, code); found != npos) return slots_[found];
         // At most 7/8 full; growing by half leaves it ~58% full.
         if ((size_ + 1) * 8 > control_.size() * 7) grow();
-        std::size_t code = hash(key);
         std::size_t index = home_of(code);
         while (control_[index] != 0) index = advance(index);
         control_[index] = tag_of(code);

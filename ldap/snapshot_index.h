@@ -39,8 +39,9 @@ class ShardedIndex {
     ShardedIndex() : group_owned_(group_count, false), shard_owned_(ShardCount, false) {}
 
     const Value* find(std::string_view key) const {
-        const Map* shard = shard_at(shard_of(key));
-        return shard ? shard->find(key) : nullptr;
+        std::size_t code = TransparentHash{}(key);
+        const Map* shard = shard_at(shard_of_hash(code));
+        return shard ? shard->find(key, code) : nullptr;
     }
 
     // With view keys, `key` must view text that `value` keeps alive.
@@ -82,8 +83,11 @@ class ShardedIndex {
     using Group = std::array<std::shared_ptr<Map>, shards_per_group>;
 
     static std::size_t shard_of(std::string_view key) {
-        // The high bits pick the shard so the low bits still spread keys within it.
-        return (TransparentHash{}(key) >> 20) % ShardCount;
+        return shard_of_hash(TransparentHash{}(key));
+    }
+    static std::size_t shard_of_hash(std::size_t code) {
+        // Bits 20 and up pick the shard; FlatMap uses the upper half and the lowest bits.
+        return (code >> 20) % ShardCount;
     }
 
     const Map* shard_at(std::size_t index) const {
