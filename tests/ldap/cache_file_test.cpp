@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 
 #include "ldap/ldif_parser.h"
 #include "ldap/replica.h"
@@ -39,8 +40,17 @@ class CacheFileTest : public ::testing::Test {
         }
     }
 
+    // A replica holding `entries`, publishing to `holder`.
+    std::unique_ptr<Replica> replica_of(std::vector<Entry> entries) {
+        auto replica = std::make_unique<Replica>(config, holder);
+        replica->replace_all(std::move(entries));
+        return replica;
+    }
+
     std::string directory;
     std::string path;
+    DirectoryConfig config;
+    SnapshotHolder holder;
 };
 
 CacheContent sample() {
@@ -66,35 +76,26 @@ TEST_F(CacheFileTest, RoundTrip) {
 }
 
 TEST_F(CacheFileTest, ReplicaSavesAndReloadsItsEntries) {
-    DirectoryConfig config;
-    SnapshotHolder holder;
-    Replica replica(config, holder);
-    replica.replace_all(sample().entries);
-    replica.save_cache(path, "cookie-1");
+    replica_of(sample().entries)->save_cache(path, "cookie-1");
 
     CacheContent loaded = load_cache(path);
     EXPECT_EQ(loaded.cookie, "cookie-1");
-    Replica restored(config, holder);
-    restored.replace_all(loaded.entries);
-    restored.publish();
+    replica_of(loaded.entries)->publish();
     ASSERT_NE(holder.current()->account_by_address("a@example.com"), nullptr);
     EXPECT_EQ(holder.current()->class_count(), 1U);
 }
 
 TEST_F(CacheFileTest, ReplicaWritesEntriesAsTheyCame) {
     // The replica keeps UUIDs and DNs in tighter forms; the file has them as received.
-    DirectoryConfig config;
-    SnapshotHolder holder;
-    Replica replica(config, holder);
-    replica.replace_all(parse_ldif(
+    auto replica = replica_of(parse_ldif(
         "dn: uid=a,dc=test\nentryUUID: 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\nmail: a@example.com\n"
         "uid: a\n\ndn: UID=B, DC=Test\nentryUUID: 0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4E\n"
         "mail: b@example.com\n\ndn: cn=c,dc=test\nentryUUID: u-3\n"
         "objectClass: mailPolicyClass\nmailPolicySendMode: localOnly\n",
         "sample"));
-    replica.save_cache(path, "cookie-2");
+    replica->save_cache(path, "cookie-2");
     std::map<std::string, Entry> expected;
-    for (auto& entry : replica.entries()) expected[entry.dn] = entry;
+    for (auto& entry : replica->entries()) expected[entry.dn] = entry;
     CacheContent loaded = load_cache(path);
     ASSERT_EQ(loaded.entries.size(), 3U);
     for (const auto& entry : loaded.entries) {
@@ -108,33 +109,25 @@ TEST_F(CacheFileTest, ReplicaWritesEntriesAsTheyCame) {
 }
 
 TEST_F(CacheFileTest, ReplicaLoadsTheFileItself) {
-    DirectoryConfig config;
-    SnapshotHolder holder;
-    Replica saved(config, holder);
-    saved.replace_all(sample().entries);
-    saved.save_cache(path, "cookie-3");
+    replica_of(sample().entries)->save_cache(path, "cookie-3");
 
-    Replica loaded(config, holder);
-    loaded.upsert(parse_ldif("dn: uid=old,dc=test\nmail: old@example.com\n", "old").at(0));
-    EXPECT_EQ(loaded.load_cache(path), "cookie-3");
-    EXPECT_EQ(loaded.entry_count(), 2U);
-    loaded.publish();
+    auto loaded = replica_of(parse_ldif("dn: uid=old,dc=test\nmail: old@example.com\n", "old"));
+    EXPECT_EQ(loaded->load_cache(path), "cookie-3");
+    EXPECT_EQ(loaded->entry_count(), 2U);
+    loaded->publish();
     EXPECT_NE(holder.current()->account_by_address("a@example.com"), nullptr);
     EXPECT_EQ(holder.current()->account_by_address("old@example.com"), nullptr);
     EXPECT_EQ(holder.current()->class_count(), 1U);
 }
 
 TEST_F(CacheFileTest, ABadFileLeavesTheReplicaAsItWas) {
-    DirectoryConfig config;
-    SnapshotHolder holder;
-    Replica replica(config, holder);
-    replica.replace_all(sample().entries);
+    auto replica = replica_of(sample().entries);
     save_cache(path, sample());
     std::string data = read();
     data[data.size() - 3] ^= 0x20;
     write(data);
-    EXPECT_THROW(replica.load_cache(path), std::runtime_error);
-    EXPECT_EQ(replica.entry_count(), 2U);
+    EXPECT_THROW(replica->load_cache(path), std::runtime_error);
+    EXPECT_EQ(replica->entry_count(), 2U);
 }
 
 TEST_F(CacheFileTest, AMalformedRecordInAWholeFileEmptiesTheReplica) {
@@ -144,12 +137,9 @@ TEST_F(CacheFileTest, AMalformedRecordInAWholeFileEmptiesTheReplica) {
         sink("\xff");
     });
     expect_refused("malformed entry record");
-    DirectoryConfig config;
-    SnapshotHolder holder;
-    Replica replica(config, holder);
-    replica.replace_all(sample().entries);
-    EXPECT_THROW(replica.load_cache(path), std::runtime_error);
-    EXPECT_EQ(replica.entry_count(), 0U);
+    auto replica = replica_of(sample().entries);
+    EXPECT_THROW(replica->load_cache(path), std::runtime_error);
+    EXPECT_EQ(replica->entry_count(), 0U);
 }
 
 TEST_F(CacheFileTest, FilesLargerThanTheReadChunkRoundTrip) {
