@@ -7,12 +7,10 @@
 // (see CacheWriter), so a save does not hold up changes arriving meanwhile.
 #include "ldap/ldap_source.h"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,6 +23,7 @@
 
 #include <Poco/Logger.h>
 
+#include "ldap/cache_writer.h"
 #include "ldap/ldap_backoff.h"
 #include "ldap/ldap_connection.h"
 #include "ldap/ldap_poll.h"
@@ -49,8 +48,6 @@ constexpr milliseconds idle_wait(1000);
 constexpr milliseconds cache_settle(2000);
 constexpr milliseconds cache_interval(30000);
 constexpr milliseconds cache_staleness(300000);
-// A cache writer that takes longer is presumed stuck and killed; the save is retried.
-constexpr milliseconds cache_writer_limit(300000);
 // At stop, how long a running writer may still take before it is killed and the
 // source thread writes the cache itself.
 constexpr milliseconds cache_writer_stop_limit(30000);
@@ -66,124 +63,6 @@ int milliseconds_until(Clock::time_point when) {
 
 long long milliseconds_since(Clock::time_point when) {
     return std::chrono::duration_cast<milliseconds>(Clock::now() - when).count();
-}
-
-// Writes the cache file in a forked child, as Redis does its snapshots: the child sees
-// the replica as it was at fork() (copy-on-write pages, no copy of any record) and the
-// source thread carries on applying changes at once; it waits only for fork() itself.
-// The child runs only Replica::save_cache (open, write, fsync, rename and their buffers;
-// it must never log or take a lock another thread may have held at fork()) and leaves
-// with _exit(). Its verdict comes back through a pipe that also wakes the source
-// thread's poll() when the child is done. fork() failing falls back to writing in-thread.
-class CacheWriter {
-  public:
-    CacheWriter() = default;
-    ~CacheWriter() { finish(Clock::now()); }
-    CacheWriter(const CacheWriter&) = delete;
-    CacheWriter& operator=(const CacheWriter&) = delete;
-
-    // Starts the child; false when fork() failed (the caller writes in-thread instead).
-    bool start(const Replica& replica, const std::string& path, const std::string& cookie);
-    bool running() const { return pid_ > 0; }
-    // Readable once the child has finished (or failed); -1 when none runs.
-    int descriptor() const { return pipe_; }
-    // Collects a finished child without waiting, or waits until `deadline` and then kills
-    // it. nullopt while it still runs; "" when the file was written, else why not.
-    std::optional<std::string> finish(std::optional<Clock::time_point> deadline = std::nullopt);
-    Clock::time_point started() const { return started_; }
-
-  private:
-    [[noreturn]] static void write_in_child(int verdict_fd, const Replica& replica,
-                                            const std::string& path, const std::string& cookie);
-
-    pid_t pid_ = -1;
-    int pipe_ = -1;
-    std::string verdict_;
-    Clock::time_point started_{};
-};
-
-bool CacheWriter::start(const Replica& replica, const std::string& path,
-                        const std::string& cookie) {
-    int ends[2];
-    if (::pipe2(ends, O_CLOEXEC) != 0) return false;
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        ::close(ends[0]);
-        write_in_child(ends[1], replica, path, cookie);
-    }
-    ::close(ends[1]);
-    if (pid < 0) {
-        ::close(ends[0]);
-        return false;
-    }
-    ::fcntl(ends[0], F_SETFL, O_NONBLOCK);
-    pid_ = pid;
-    pipe_ = ends[0];
-    verdict_.clear();
-    started_ = Clock::now();
-    return true;
-}
-
-void CacheWriter::write_in_child(int verdict_fd, const Replica& replica, const std::string& path,
-                                 const std::string& cookie) {
-    // Hold no sockets or files of the daemon open (a peer would not see them close):
-    // keep only the verdict pipe, as descriptor 3.
-    if (verdict_fd == 3 || ::dup2(verdict_fd, 3) == 3) {
-        verdict_fd = 3;
-        ::close_range(4, ~0U, 0);
-    }
-    std::string verdict = "saved";
-    try {
-        replica.save_cache(path, cookie);
-    } catch (const std::exception& problem) {
-        verdict = problem.what();
-    } catch (...) {
-        verdict = "unknown error";
-    }
-    if (::write(verdict_fd, verdict.data(), std::min<std::size_t>(verdict.size(), 4000)) < 0) {
-        // The source thread learns of it from the exit status.
-    }
-    ::_exit(verdict == "saved" ? 0 : 1);
-}
-
-std::optional<std::string> CacheWriter::finish(std::optional<Clock::time_point> deadline) {
-    if (pid_ <= 0) return std::nullopt;
-    for (;;) {
-        char buffer[4096];
-        ssize_t got = ::read(pipe_, buffer, sizeof buffer);
-        if (got > 0) {
-            verdict_.append(buffer, static_cast<std::size_t>(got));
-            continue;
-        }
-        if (got == 0) break;  // the child has exited
-        if (errno == EINTR) continue;
-        auto now = Clock::now();
-        bool overdue = now - started_ > cache_writer_limit || (deadline && now >= *deadline);
-        if (overdue) {
-            ::kill(pid_, SIGKILL);
-            verdict_ = "the cache writer did not finish in time and was stopped";
-            break;
-        }
-        if (!deadline) return std::nullopt;
-        pollfd done{pipe_, POLLIN, 0};
-        ::poll(&done, 1, milliseconds_until(*deadline));
-    }
-    int status = 0;
-    pid_t reaped;
-    do {
-        reaped = ::waitpid(pid_, &status, 0);
-    } while (reaped < 0 && errno == EINTR);
-    ::close(pipe_);
-    pipe_ = -1;
-    pid_ = -1;
-    // ECHILD (someone else reaped it): the verdict alone tells.
-    bool exited_well = reaped < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    if (verdict_ == "saved" && exited_well) return std::string();
-    if (verdict_.empty() || verdict_ == "saved") {
-        verdict_ =
-            "the cache writer process ended abnormally (status " + std::to_string(status) + ")";
-    }
-    return verdict_;
 }
 
 class LdapSource final : public DirectorySource {
