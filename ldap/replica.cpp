@@ -164,13 +164,33 @@ void Replica::retain_only(const std::unordered_set<std::string>& present) {
 }
 
 void Replica::replace_all(std::vector<Entry> entries) {
-    state_->clear();
-    state_->entries.reserve(entries.size());
+    // An entry that comes back unchanged keeps its stored form and mapping: the next
+    // snapshot shares it, and its shards, with the last one, and memory never holds a
+    // second mapping of the whole directory. Only what changed is mapped again.
+    State& state = *state_;
+    StoredEntries& stored = state.entries;
+    auto keep = [&state](std::string_view name, std::string_view value) {
+        return state.mapper.keeps_value(name, value);
+    };
+    stored.for_each([](const StoredEntry& entry) { StoredEntries::mark(entry, false); });
+    stored.reserve(entries.size());
     for (auto& entry : entries) {
-        // Each input entry is freed as soon as it is stored, to bound peak memory.
+        // Each input entry is freed as soon as it is applied, to bound peak memory.
         Entry consumed = std::move(entry);
-        upsert(std::move(consumed));
+        std::string key = normalize_dn(consumed.dn);
+        const StoredEntry* existing = stored.find_dn(key);
+        if (!existing || !stored.same_content(*existing, consumed, keep)) {
+            upsert(std::move(consumed));
+            existing = stored.find_dn(key);
+        }
+        StoredEntries::mark(*existing, true);
     }
+    std::vector<const StoredEntry*> gone;
+    stored.for_each([&](const StoredEntry& entry) {
+        if (!StoredEntries::marked(entry)) gone.push_back(&entry);
+    });
+    for (const StoredEntry* entry : gone) state.remove(*entry);
+    state.pending = true;
 }
 
 std::string Replica::load_cache(const std::string& path) {

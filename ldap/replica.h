@@ -28,7 +28,8 @@ class Replica {
     void remove_uuid(std::string_view uuid);
     // Removes every entry whose entryUUID is not in `present` (RFC 4533 present phase).
     void retain_only(const std::unordered_set<std::string>& present);
-    // Replaces the whole content (initial load, LDIF re-read, full refresh).
+    // Replaces the whole content (initial load, LDIF re-read, full refresh). Entries that
+    // come back unchanged are kept as they are, so a re-read costs what changed.
     void replace_all(std::vector<Entry> entries);
 
     // True when changes were applied since the last publish().

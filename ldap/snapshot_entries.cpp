@@ -315,6 +315,25 @@ bool StoredEntries::each_attribute(const StoredEntry& stored, Visit visit) const
     return reader.at_end();
 }
 
+bool StoredEntries::same_content(const StoredEntry& stored, const Entry& entry,
+                                 const KeepValue& keep) const {
+    if (stored.dn() != entry.dn) return false;
+    std::string held;
+    append_record(stored, held);
+    return held == encode_record(entry, keep);
+}
+
+void StoredEntries::mark(const StoredEntry& stored, bool on) {
+    // The flags byte sits in memory this class allocated and owns.
+    auto* flags = reinterpret_cast<std::uint8_t*>(const_cast<StoredEntry*>(&stored) + 1);
+    *flags = static_cast<std::uint8_t>(on ? *flags | StoredEntry::mark_bit
+                                          : *flags & ~StoredEntry::mark_bit);
+}
+
+bool StoredEntries::marked(const StoredEntry& stored) {
+    return (stored.flags() & StoredEntry::mark_bit) != 0;
+}
+
 void StoredEntries::decode(const StoredEntry& stored, Entry& entry) const {
     entry.dn = stored.dn();
     entry.uuid = stored.uuid();

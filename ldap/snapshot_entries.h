@@ -74,6 +74,13 @@ class StoredEntries {
         by_dn_.for_each([&](const StoredEntry& entry) { visit(entry); });
     }
 
+    // Whether `entry`, keeping what `keep` accepts, is what `stored` holds (DN, entryUUID
+    // and kept values, all exactly).
+    bool same_content(const StoredEntry& stored, const Entry& entry, const KeepValue& keep) const;
+    // A mark on each entry for whoever walks them all (replace_all: seen or not).
+    static void mark(const StoredEntry& stored, bool on);
+    static bool marked(const StoredEntry& stored);
+
     // The entry as a source read it (only the kept attributes).
     void decode(const StoredEntry& stored, Entry& entry) const;
     // Appends the entry in the cache file's record form (snapshot_record.h) to `out`.
@@ -111,6 +118,7 @@ class StoredEntry {
     enum class UuidForm : std::uint8_t { None, Binary, Text };
     static constexpr std::uint8_t dn_in_account = 0x04;  // flags: the account holds the DN
     static constexpr std::uint8_t form_mask = 0x03;      // flags: the UuidForm
+    static constexpr std::uint8_t mark_bit = 0x08;       // flags: StoredEntries::mark
     struct Parts {
         std::string_view dn, key, uuid, attributes;  // dn and key: "" when not stored
     };

@@ -200,5 +200,49 @@ TEST_F(ReplicaTest, ReplaceAllStartsOver) {
     EXPECT_EQ(snapshot->account_count(), 1U);
 }
 
+TEST_F(ReplicaTest, ReplaceAllKeepsWhatDidNotChange) {
+    replica->upsert(account("uid=a,dc=test", "a@example.com", "uuid-a"));
+    replica->upsert(account("uid=b,dc=test", "b@example.com", "uuid-b"));
+    replica->upsert(account("uid=gone,dc=test", "gone@example.com"));
+    auto before = publish();
+    replica->replace_all({account("uid=a,dc=test", "a@example.com", "uuid-a"),
+                          account("uid=b,dc=test", "b2@example.com", "uuid-b"),
+                          account("uid=c,dc=test", "c@example.com")});
+    auto after = publish();
+    // The unchanged account is the very same object in both snapshots.
+    EXPECT_EQ(after->account_by_address("a@example.com"),
+              before->account_by_address("a@example.com"));
+    EXPECT_EQ(after->account_by_address("b@example.com"), nullptr);
+    EXPECT_EQ(after->account_by_address("b2@example.com")->dn(), "uid=b,dc=test");
+    EXPECT_NE(after->account_by_address("c@example.com"), nullptr);
+    EXPECT_EQ(after->account_by_address("gone@example.com"), nullptr);
+    EXPECT_EQ(after->account_count(), 3U);
+    EXPECT_EQ(replica->entry_count(), 3U);
+    // The earlier snapshot still answers as it did.
+    EXPECT_NE(before->account_by_address("gone@example.com"), nullptr);
+    EXPECT_NE(before->account_by_address("b@example.com"), nullptr);
+}
+
+TEST_F(ReplicaTest, ReplaceAllTakesTheLastCopyOfADn) {
+    replica->replace_all({account("uid=a,dc=test", "old@example.com"),
+                          account("UID=A, dc=test", "new@example.com")});
+    auto snapshot = publish();
+    EXPECT_EQ(replica->entry_count(), 1U);
+    EXPECT_EQ(snapshot->account_by_address("old@example.com"), nullptr);
+    EXPECT_EQ(snapshot->account_by_address("new@example.com")->dn(), "UID=A, dc=test");
+}
+
+TEST_F(ReplicaTest, ReplaceAllKeepsTheLowestDnRuleForAddressesLeftBehind) {
+    replica->replace_all(
+        {account("uid=b,dc=test", "x@example.com"), account("uid=a,dc=test", "x@example.com")});
+    EXPECT_EQ(publish()->account_by_address("x@example.com")->dn(), "uid=a,dc=test");
+    replica->replace_all(
+        {account("uid=b,dc=test", "x@example.com"), account("uid=a,dc=test", "y@example.com")});
+    auto snapshot = publish();
+    EXPECT_EQ(snapshot->account_by_address("x@example.com")->dn(), "uid=b,dc=test");
+    EXPECT_EQ(snapshot->account_by_address("y@example.com")->dn(), "uid=a,dc=test");
+    EXPECT_EQ(snapshot->address_conflicts(), 0U);
+}
+
 }  // namespace
 }  // namespace mailpolicy

@@ -108,6 +108,33 @@ TEST(StoredEntriesTest, KeepsOnlyAcceptedValues) {
     EXPECT_EQ(decoded.attributes["uid"], (std::vector<std::string>{"a", "Alice"}));
 }
 
+TEST(StoredEntriesTest, SameContentComparesWhatIsKept) {
+    StoredEntries entries;
+    auto keep = [](std::string_view name, std::string_view) { return name != "cn"; };
+    Entry entry = make_entry("uid=a,dc=test", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+    const StoredEntry& stored = entries.add("uid=a,dc=test", entry, with_account(entry.dn), keep);
+    EXPECT_TRUE(entries.same_content(stored, entry, keep));
+    Entry other = entry;
+    other.attributes["cn"] = {"Not kept"};
+    EXPECT_TRUE(entries.same_content(stored, other, keep));
+    other.attributes["uid"] = {"a"};
+    EXPECT_FALSE(entries.same_content(stored, other, keep));
+    other = entry;
+    other.dn = "UID=a,dc=test";
+    EXPECT_FALSE(entries.same_content(stored, other, keep));
+    other = entry;
+    other.uuid = "0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D";
+    EXPECT_FALSE(entries.same_content(stored, other, keep));
+
+    EXPECT_FALSE(StoredEntries::marked(stored));
+    StoredEntries::mark(stored, true);
+    EXPECT_TRUE(StoredEntries::marked(stored));
+    EXPECT_EQ(stored.uuid(), entry.uuid);  // the mark leaves the rest alone
+    EXPECT_EQ(entries.find_uuid(entry.uuid), &stored);
+    StoredEntries::mark(stored, false);
+    EXPECT_FALSE(StoredEntries::marked(stored));
+}
+
 TEST(StoredEntriesTest, ClassAndDomainMappingsComeBack) {
     StoredEntries entries;
     auto policy_class = std::make_shared<const PolicyClass>(PolicyClass{"cn=c,dc=test", {}});
