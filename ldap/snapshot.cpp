@@ -87,6 +87,10 @@ const PolicyClass* ReplicaSnapshot::class_by_dn(std::string_view dn) const {
     return lookup(indexes_.classes_by_dn, normalize_dn(dn));
 }
 
+void ReplicaSnapshot::prefetch_address(std::string_view address) const {
+    indexes_.accounts_by_address.prefetch(address);
+}
+
 bool ReplicaSnapshot::hosts_domain(std::string_view domain) const {
     return domain_by_name(domain) != nullptr || indexes_.account_domains.find(domain) != nullptr;
 }

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "modes/text_hash.h"
+
 namespace mailpolicy {
 
 // Linear probing helpers shared with PointerTable (snapshot_pointer_table.h).
@@ -45,10 +47,18 @@ class FlatMap {
     std::size_t capacity() const { return control_.size(); }
 
     const Value* find(std::string_view key) const { return find(key, hash(key)); }
-    // `code` is std::hash<std::string_view>{}(key), when the caller has it already.
+    // `code` is hash_text(key), when the caller has it already.
     const Value* find(std::string_view key, std::size_t code) const {
         std::size_t index = position(key, code);
         return index == npos ? nullptr : &slots_[index].value;
+    }
+
+    // Starts loading the control byte and slot where a lookup of `code` begins.
+    void prefetch(std::size_t code) const {
+        if (size_ == 0) return;
+        const std::size_t home = home_of(code);
+        __builtin_prefetch(&control_[home]);
+        __builtin_prefetch(&slots_[home]);
     }
 
     // Stores `value` under `key`; an equal key already there is replaced along with its
@@ -88,7 +98,7 @@ class FlatMap {
     };
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
-    static std::size_t hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
+    static std::size_t hash(std::string_view key) { return hash_text(key); }
     static std::uint8_t tag_of(std::size_t hash) { return probing::tag_of(hash); }
     std::size_t home_of(std::size_t hash) const {
         return probing::home_slot(hash, control_.size());

@@ -15,14 +15,13 @@
 #include <vector>
 
 #include "ldap/snapshot_flat_map.h"
+#include "modes/text_hash.h"
 
 namespace mailpolicy {
 
 struct TransparentHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view text) const {
-        return std::hash<std::string_view>{}(text);
-    }
+    std::size_t operator()(std::string_view text) const { return hash_text(text); }
 };
 
 // Key is std::string, or std::string_view when the value keeps the viewed text alive
@@ -42,6 +41,12 @@ class ShardedIndex {
         std::size_t code = TransparentHash{}(key);
         const Map* shard = shard_at(shard_of_hash(code));
         return shard ? shard->find(key, code) : nullptr;
+    }
+
+    // Starts loading what find(key) will read first.
+    void prefetch(std::string_view key) const {
+        std::size_t code = TransparentHash{}(key);
+        if (const Map* shard = shard_at(shard_of_hash(code))) shard->prefetch(code);
     }
 
     // With view keys, `key` must view text that `value` keeps alive.
