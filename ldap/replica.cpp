@@ -164,33 +164,43 @@ void Replica::retain_only(const std::unordered_set<std::string>& present) {
 }
 
 void Replica::replace_all(std::vector<Entry> entries) {
-    // An entry that comes back unchanged keeps its stored form and mapping: the next
-    // snapshot shares it, and its shards, with the last one, and memory never holds a
-    // second mapping of the whole directory. Only what changed is mapped again.
+    begin_reload(entries.size());
+    // Each input entry is freed as soon as it is applied, to bound peak memory.
+    for (auto& entry : entries) reload(std::move(entry));
+    finish_reload();
+    state_->pending = true;
+}
+
+// An entry that comes back unchanged keeps its stored form and mapping: the next snapshot
+// shares it, and its shards, with the last one, and memory never holds a second mapping
+// of the whole directory. Only what changed is mapped again. The mark says "seen".
+void Replica::begin_reload(std::size_t expected_count) {
+    StoredEntries& stored = state_->entries;
+    stored.for_each([](const StoredEntry& entry) { StoredEntries::mark(entry, false); });
+    stored.reserve(expected_count);
+}
+
+void Replica::reload(Entry entry) {
     State& state = *state_;
     StoredEntries& stored = state.entries;
     auto keep = [&state](std::string_view name, std::string_view value) {
         return state.mapper.keeps_value(name, value);
     };
-    stored.for_each([](const StoredEntry& entry) { StoredEntries::mark(entry, false); });
-    stored.reserve(entries.size());
-    for (auto& entry : entries) {
-        // Each input entry is freed as soon as it is applied, to bound peak memory.
-        Entry consumed = std::move(entry);
-        std::string key = normalize_dn(consumed.dn);
-        const StoredEntry* existing = stored.find_dn(key);
-        if (!existing || !stored.same_content(*existing, consumed, keep)) {
-            upsert(std::move(consumed));
-            existing = stored.find_dn(key);
-        }
-        StoredEntries::mark(*existing, true);
+    std::string key = normalize_dn(entry.dn);
+    const StoredEntry* existing = stored.find_dn(key);
+    if (!existing || !stored.same_content(*existing, entry, keep)) {
+        upsert(std::move(entry));
+        existing = stored.find_dn(key);
     }
+    StoredEntries::mark(*existing, true);
+}
+
+void Replica::finish_reload() {
     std::vector<const StoredEntry*> gone;
-    stored.for_each([&](const StoredEntry& entry) {
+    state_->entries.for_each([&](const StoredEntry& entry) {
         if (!StoredEntries::marked(entry)) gone.push_back(&entry);
     });
-    for (const StoredEntry* entry : gone) state.remove(*entry);
-    state.pending = true;
+    for (const StoredEntry* entry : gone) state_->remove(*entry);
 }
 
 std::string Replica::load_cache(const std::string& path) {

@@ -31,6 +31,15 @@ class Replica {
     // Replaces the whole content (initial load, LDIF re-read, full refresh). Entries that
     // come back unchanged are kept as they are, so a re-read costs what changed.
     void replace_all(std::vector<Entry> entries);
+    // replace_all one entry at a time, so that a source never holds the whole directory
+    // as Entry values: begin_reload(), reload(entry) for each entry of the new content,
+    // then finish_reload() removes every entry not seen since begin_reload(). Entries
+    // that come back unchanged stay as they are (no change pending for them). A reload
+    // left unfinished leaves a mix of old and new entries, unpublished: the caller keeps
+    // serving the last snapshot and starts a new reload later.
+    void begin_reload(std::size_t expected_count = 0);
+    void reload(Entry entry);
+    void finish_reload();
 
     // True when changes were applied since the last publish().
     bool has_pending() const;

@@ -244,5 +244,67 @@ TEST_F(ReplicaTest, ReplaceAllKeepsTheLowestDnRuleForAddressesLeftBehind) {
     EXPECT_EQ(snapshot->address_conflicts(), 0U);
 }
 
+TEST_F(ReplicaTest, ReloadStreamsAFullReplacementKeepingWhatDidNotChange) {
+    replica->upsert(account("uid=a,dc=test", "a@example.com", "uuid-a"));
+    replica->upsert(account("uid=b,dc=test", "b@example.com", "uuid-b"));
+    replica->upsert(account("uid=gone,dc=test", "gone@example.com"));
+    auto before = publish();
+    replica->begin_reload(3);
+    replica->reload(account("uid=a,dc=test", "a@example.com", "uuid-a"));
+    replica->reload(account("uid=b,dc=test", "b2@example.com", "uuid-b"));
+    replica->reload(account("uid=c,dc=test", "c@example.com"));
+    // Nothing is dropped before the reload is finished, and nothing is visible unpublished.
+    EXPECT_EQ(replica->entry_count(), 4U);
+    EXPECT_EQ(holder.current(), before);
+    replica->finish_reload();
+    EXPECT_TRUE(replica->has_pending());
+    auto after = publish();
+    EXPECT_EQ(after->account_by_address("a@example.com"),
+              before->account_by_address("a@example.com"));
+    EXPECT_EQ(after->account_by_address("b@example.com"), nullptr);
+    EXPECT_EQ(after->account_by_address("b2@example.com")->dn(), "uid=b,dc=test");
+    EXPECT_NE(after->account_by_address("c@example.com"), nullptr);
+    EXPECT_EQ(after->account_by_address("gone@example.com"), nullptr);
+    EXPECT_EQ(replica->entry_count(), 3U);
+}
+
+TEST_F(ReplicaTest, ReloadOfUnchangedContentLeavesNothingPending) {
+    replica->upsert(account("uid=a,dc=test", "a@example.com", "uuid-a"));
+    replica->upsert(account("uid=b,dc=test", "b@example.com"));
+    auto before = publish();
+    replica->begin_reload();
+    replica->reload(account("uid=b,dc=test", "b@example.com"));
+    replica->reload(account("uid=a,dc=test", "a@example.com", "uuid-a"));
+    replica->finish_reload();
+    EXPECT_FALSE(replica->has_pending());
+    EXPECT_EQ(replica->entry_count(), 2U);
+    // An entry missing from the new content is a change.
+    replica->begin_reload();
+    replica->reload(account("uid=a,dc=test", "a@example.com", "uuid-a"));
+    replica->finish_reload();
+    EXPECT_TRUE(replica->has_pending());
+    auto after = publish();
+    EXPECT_EQ(after->account_by_address("b@example.com"), nullptr);
+    EXPECT_EQ(after->account_by_address("a@example.com"),
+              before->account_by_address("a@example.com"));
+}
+
+TEST_F(ReplicaTest, AnUnfinishedReloadIsCompletedByTheNextOne) {
+    replica->upsert(account("uid=a,dc=test", "a@example.com"));
+    replica->upsert(account("uid=b,dc=test", "b@example.com"));
+    auto before = publish();
+    replica->begin_reload();
+    replica->reload(account("uid=a,dc=test", "a2@example.com"));  // then the source fails
+    EXPECT_EQ(holder.current(), before);
+    replica->begin_reload();
+    replica->reload(account("uid=a,dc=test", "a3@example.com"));
+    replica->finish_reload();
+    auto after = publish();
+    EXPECT_EQ(after->account_by_address("a3@example.com")->dn(), "uid=a,dc=test");
+    EXPECT_EQ(after->account_by_address("a2@example.com"), nullptr);
+    EXPECT_EQ(after->account_by_address("b@example.com"), nullptr);
+    EXPECT_EQ(after->account_count(), 1U);
+}
+
 }  // namespace
 }  // namespace mailpolicy
