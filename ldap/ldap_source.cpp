@@ -400,10 +400,9 @@ bool LdapSource::load_cache_file(Replica& replica, const std::string& reason) {
     cache_tried_ = true;
     if (config_.cache_file.empty()) return false;
     try {
-        CacheContent content = load_cache(config_.cache_file);
-        std::size_t count = content.entries.size();
-        replica.replace_all(std::move(content.entries));
-        cookie_ = std::move(content.cookie);
+        // Streamed into the replica: never the whole directory as Entry values at once.
+        cookie_ = replica.load_cache(config_.cache_file);
+        std::size_t count = replica.entry_count();
         // Whoever sees the snapshot must also see that it is the cache file's, and why.
         set_status("cache", reason);
         replica.publish();
