@@ -1,12 +1,14 @@
-// LDIF parsing in two steps: split the text into logical lines (unfolding continuation
-// lines, dropping comments, remembering where each started), then read records of
-// "name: value" lines. Untrusted input: lengths are bounded and nothing is executed
-// or fetched (`attr:< file:///…` is refused).
+// LDIF parsing in two steps: split the input, a chunk at a time, into logical lines
+// (unfolding continuation lines, dropping comments, remembering where each started), then
+// read records of "name: value" lines, one record at a time. Untrusted input: lengths are bounded
+// and nothing is executed or fetched (`attr:< file:///…` is refused).
 #include "ldap/ldif_parser.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <fstream>
+#include <sstream>
 
 namespace mailpolicy {
 
@@ -22,25 +24,31 @@ struct LogicalLine {
     std::size_t number = 0;
 };
 
-// Yields logical lines one at a time.
+constexpr std::size_t read_chunk = 1024 * 1024;
+
+// Yields logical lines one at a time, reading the stream a chunk at a time: only the
+// line being read is held, so a file need not fit in memory.
 class LineReader {
   public:
-    LineReader(std::string_view text, const std::string& file) : text_(text), file_(file) {}
+    LineReader(std::istream& in, const std::string& file) : in_(in), file_(file) {}
 
     bool next(LogicalLine& line) {
-        while (position_ < text_.size()) {
-            std::string_view physical = take_physical();
+        std::string_view physical;
+        while (take_physical(physical)) {
             if (physical.empty()) {
-                line = {std::string(), number_};
+                line.text.clear();
+                line.number = number_;
                 return true;
             }
             if (physical.front() == ' ')
                 fail(number_, "continuation line without a line to continue");
             bool comment = physical.front() == '#';
-            line = {comment ? std::string() : std::string(physical), number_};
-            while (position_ < text_.size() && text_[position_] == ' ') {
-                std::string_view more = take_physical();
-                if (!comment) line.text.append(more.substr(1));
+            // Copied before peek(): reading more may move the buffer `physical` points into.
+            line.text.assign(comment ? std::string_view() : physical);
+            line.number = number_;
+            while (peek() == ' ') {
+                take_physical(physical);
+                if (!comment) line.text.append(physical.substr(1));
                 if (line.text.size() > max_ldif_line) fail(line.number, "line too long");
             }
             if (!comment) return true;
@@ -53,21 +61,55 @@ class LineReader {
     }
 
   private:
-    std::string_view take_physical() {
-        std::size_t end = text_.find('\n', position_);
-        if (end == std::string_view::npos) end = text_.size();
-        std::string_view physical = text_.substr(position_, end - position_);
-        position_ = end + 1;
-        ++number_;
-        if (!physical.empty() && physical.back() == '\r') physical.remove_suffix(1);
-        if (physical.size() > max_ldif_line) fail(number_, "line too long");
-        return physical;
+    // The next physical line without its line end, valid until the next read; false at
+    // the end of the input.
+    bool take_physical(std::string_view& physical) {
+        for (;;) {
+            std::size_t end = buffer_.find('\n', position_);
+            if (end != std::string::npos || at_end_) {
+                if (end == std::string::npos) {
+                    if (position_ >= buffer_.size()) return false;
+                    end = buffer_.size();
+                }
+                physical = std::string_view(buffer_).substr(position_, end - position_);
+                position_ = end + 1;
+                ++number_;
+                if (!physical.empty() && physical.back() == '\r') physical.remove_suffix(1);
+                if (physical.size() > max_ldif_line) fail(number_, "line too long");
+                return true;
+            }
+            if (buffer_.size() - position_ > max_ldif_line + 1) fail(number_ + 1, "line too long");
+            fill();
+        }
     }
 
-    std::string_view text_;
+    // The next byte, or -1 at the end of the input.
+    int peek() {
+        while (position_ >= buffer_.size()) {
+            if (at_end_) return -1;
+            fill();
+        }
+        return static_cast<unsigned char>(buffer_[position_]);
+    }
+
+    // Drops what was consumed and appends the next chunk of the stream.
+    void fill() {
+        buffer_.erase(0, std::min(position_, buffer_.size()));
+        position_ = 0;
+        std::size_t kept = buffer_.size();
+        buffer_.resize(kept + read_chunk);
+        in_.read(buffer_.data() + kept, static_cast<std::streamsize>(read_chunk));
+        buffer_.resize(kept + static_cast<std::size_t>(in_.gcount()));
+        if (in_.bad()) fail(number_, "read error");
+        if (!in_) at_end_ = true;
+    }
+
+    std::istream& in_;
     const std::string& file_;
+    std::string buffer_;
     std::size_t position_ = 0;
     std::size_t number_ = 0;
+    bool at_end_ = false;
 };
 
 int base64_digit(char c) {
@@ -168,35 +210,84 @@ void read_record(LineReader& reader, const LogicalLine& first, Entry& entry) {
 
 }  // namespace
 
-std::vector<Entry> parse_ldif(std::string_view text, const std::string& file_name) {
-    LineReader reader(text, file_name);
-    std::vector<Entry> entries;
+struct LdifReader::State {
+    State(std::istream& in, std::string file) : file_name(std::move(file)), lines(in, file_name) {}
+    std::string file_name;
+    LineReader lines;
     LogicalLine line;
     bool first_line = true;
-    while (reader.next(line)) {
+};
+
+LdifReader::LdifReader(std::istream& in, std::string file_name)
+    : state_(std::make_unique<State>(in, std::move(file_name))) {}
+
+LdifReader::~LdifReader() = default;
+
+bool LdifReader::next(Entry& entry) {
+    State& state = *state_;
+    LogicalLine& line = state.line;
+    while (state.lines.next(line)) {
         if (line.text.empty()) continue;
-        if (first_line && line.text.rfind("version:", 0) == 0) {
+        if (state.first_line && line.text.rfind("version:", 0) == 0) {
             std::string_view version = std::string_view(line.text).substr(8);
             while (!version.empty() && version.front() == ' ') version.remove_prefix(1);
-            if (version != "1") reader.fail(line.number, "unsupported LDIF version");
-            first_line = false;
+            if (version != "1") state.lines.fail(line.number, "unsupported LDIF version");
+            state.first_line = false;
             continue;
         }
-        first_line = false;
-        read_record(reader, line, entries.emplace_back());
+        state.first_line = false;
+        entry = Entry();
+        read_record(state.lines, line, entry);
+        return true;
     }
+    return false;
+}
+
+std::vector<Entry> parse_ldif(std::string_view text, const std::string& file_name) {
+    std::istringstream in{std::string(text)};
+    LdifReader reader(in, file_name);
+    std::vector<Entry> entries;
+    while (reader.next(entries.emplace_back())) {
+    }
+    entries.pop_back();
     return entries;
 }
 
 std::vector<Entry> parse_ldif_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    std::vector<Entry> entries;
+    read_ldif_file(
+        path, [&entries](std::size_t count) { entries.reserve(count); },
+        [&entries](Entry entry) { entries.push_back(std::move(entry)); });
+    return entries;
+}
+
+std::size_t read_ldif_file(const std::string& path,
+                           const std::function<void(std::size_t count)>& expect,
+                           const std::function<void(Entry entry)>& each) {
+    // One open file for both passes: a file replaced by rename meanwhile is still read
+    // as it was when the first pass checked it.
+    std::ifstream in(path, std::ios::binary);
     if (!in) throw LdifParseError(path, 0, "cannot open file");
-    std::string text(static_cast<std::size_t>(in.tellg()), '\0');
-    in.seekg(0);
-    if (!in.read(text.data(), static_cast<std::streamsize>(text.size()))) {
-        throw LdifParseError(path, 0, "read error");
+    std::size_t count = 0;
+    Entry entry;
+    {
+        LdifReader checker(in, path);
+        while (checker.next(entry)) ++count;
     }
-    return parse_ldif(text, path);
+    in.clear();
+    if (!in.seekg(0)) throw LdifParseError(path, 0, "cannot read the file again");
+    expect(count);
+    LdifReader reader(in, path);
+    std::size_t handed = 0;
+    while (reader.next(entry)) {
+        if (handed == count) break;
+        each(std::move(entry));
+        ++handed;
+    }
+    if (handed != count || reader.next(entry)) {
+        throw LdifParseError(path, 0, "the file changed while it was read");
+    }
+    return count;
 }
 
 }  // namespace mailpolicy

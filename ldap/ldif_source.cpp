@@ -86,14 +86,19 @@ class LdifSource final : public DirectorySource {
         }
     }
 
-    // Reads the file; on success replaces the replica and publishes, else keeps it.
+    // Reads the file; on success replaces the replica and publishes, else keeps it. The
+    // file is checked whole before the replica changes, then streamed into it record by
+    // record: the directory is never held as Entry values. Should the second pass still
+    // fail (the file edited in place meanwhile), the half-applied replica is not
+    // published; the edit changed the file's identity, so the next check reloads it.
     void load(const FileIdentity& identity) {
         loaded_ = identity;
         auto& log = Poco::Logger::get("mailpolicyd.ldap");
         try {
-            std::vector<Entry> entries = parse_ldif_file(path_);
-            std::size_t count = entries.size();
-            replica_.replace_all(std::move(entries));
+            std::size_t count = read_ldif_file(
+                path_, [this](std::size_t expected) { replica_.begin_reload(expected); },
+                [this](Entry entry) { replica_.reload(std::move(entry)); });
+            replica_.finish_reload();
             replica_.publish();
             log.information("ldif: loaded %z entries from %s", count, path_);
             set_status({"ldif", ""});

@@ -3,6 +3,10 @@
 #include "ldap/ldif_parser.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 
 namespace mailpolicy {
 namespace {
@@ -89,6 +93,73 @@ TEST(LdifParser, MissingFileIsAClearError) {
         ADD_FAILURE();
     } catch (const LdifParseError& error) {
         EXPECT_EQ(std::string(error.what()), "/nonexistent/directory.ldif:0: cannot open file");
+    }
+}
+
+// A temporary file that removes itself.
+class TempFile {
+  public:
+    explicit TempFile(const std::string& text) {
+        char pattern[] = "/tmp/mailpolicy-ldif-parser.XXXXXX";
+        int fd = ::mkstemp(pattern);
+        ::close(fd);
+        path = pattern;
+        std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+    }
+    ~TempFile() { std::remove(path.c_str()); }
+    std::string path;
+};
+
+TEST(LdifParser, ReadsALargeFileRecordByRecordAcrossChunks) {
+    // Far more than one read chunk, with folded lines and CRLF wherever the chunks split.
+    std::string text = "version: 1\r\n";
+    const int count = 20000;
+    for (int i = 0; i < count; ++i) {
+        text += "dn: uid=user" + std::to_string(i) + ",\r\n dc=test\r\nmail: user" +
+                std::to_string(i) + "@example.com\r\ndescription: " + std::string(i % 97 + 1, 'd') +
+                "\r\n  folded\r\n\r\n";
+    }
+    TempFile file(text);
+    std::size_t expected = 0;
+    int seen = 0;
+    std::size_t count_read = read_ldif_file(
+        file.path, [&](std::size_t announced) { expected = announced; },
+        [&](Entry entry) {
+            EXPECT_EQ(expected, std::size_t(count)) << "records before the count";
+            EXPECT_EQ(entry.dn, "uid=user" + std::to_string(seen) + ",dc=test");
+            EXPECT_EQ(entry.first("mail"), "user" + std::to_string(seen) + "@example.com");
+            EXPECT_EQ(entry.first("description"), std::string(seen % 97 + 1, 'd') + " folded");
+            ++seen;
+        });
+    EXPECT_EQ(count_read, std::size_t(count));
+    EXPECT_EQ(seen, count);
+    EXPECT_EQ(parse_ldif_file(file.path).size(), std::size_t(count));
+}
+
+TEST(LdifParser, ABrokenFileHandsOnNothing) {
+    std::string text;
+    for (int i = 0; i < 5000; ++i)
+        text += "dn: uid=u" + std::to_string(i) + ",dc=test\nmail: x\n\n";
+    text += "dn: uid=bad,dc=test\nmail x\n";
+    TempFile file(text);
+    bool handed_on = false;
+    try {
+        read_ldif_file(
+            file.path, [&](std::size_t) { handed_on = true; }, [&](Entry) { handed_on = true; });
+        ADD_FAILURE() << "no error";
+    } catch (const LdifParseError& error) {
+        EXPECT_EQ(std::string(error.what()), file.path + ":15002: expected \"attribute: value\"");
+    }
+    EXPECT_FALSE(handed_on);
+}
+
+TEST(LdifParser, RefusesAnOverlongLineInAFileWithoutReadingItWhole) {
+    TempFile file("dn: cn=a,dc=test\ndescription: " + std::string(3 * max_ldif_line, 'x'));
+    try {
+        parse_ldif_file(file.path);
+        ADD_FAILURE();
+    } catch (const LdifParseError& error) {
+        EXPECT_EQ(std::string(error.what()), file.path + ":2: line too long");
     }
 }
 

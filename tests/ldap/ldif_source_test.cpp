@@ -104,6 +104,48 @@ TEST_F(LdifSourceTest, MissingFileFailsUntilItAppears) {
     EXPECT_EQ(source->status().state, "ldif");
 }
 
+TEST_F(LdifSourceTest, AReReadKeepsTheAccountsThatDidNotChange) {
+    write(account("alice") + account("bob") + account("carol"));
+    auto source = make_directory_source(config, holder);
+    source->start();
+    ASSERT_TRUE(eventually([&] { return holder.current() != nullptr; }));
+    auto before = holder.current();
+
+    write(account("alice") + account("bob", "denyAll"));
+    ASSERT_TRUE(eventually([&] { return holder.current() != before; }));
+    auto after = holder.current();
+    EXPECT_EQ(after->account_by_address("alice@example.com"),
+              before->account_by_address("alice@example.com"));
+    EXPECT_EQ(after->account_by_address("bob@example.com")->settings().send.mode, Mode::DenyAll);
+    EXPECT_EQ(after->account_by_address("carol@example.com"), nullptr);
+    EXPECT_EQ(after->account_count(), 2U);
+    source->stop();
+}
+
+TEST_F(LdifSourceTest, ABrokenFileChangesNothingEvenWhereItsStartIsGood) {
+    write(account("alice") + account("bob"));
+    auto source = make_directory_source(config, holder);
+    source->start();
+    ASSERT_TRUE(eventually([&] { return holder.current() != nullptr; }));
+    auto good = holder.current();
+
+    // Valid changes first, the error at the end: none of it may reach the replica.
+    write(account("alice", "denyAll") + account("dave") + "dn: uid=bob,dc=test\nmail bob\n");
+    ASSERT_TRUE(eventually([&] { return !source->status().detail.empty(); }));
+    EXPECT_EQ(holder.current(), good);
+
+    // The same content as the good file again: the accounts are still the very same.
+    write(account("alice") + account("bob"));
+    ASSERT_TRUE(eventually([&] { return source->status().detail.empty(); }));
+    auto reread = holder.current();
+    EXPECT_EQ(reread->account_by_address("alice@example.com"),
+              good->account_by_address("alice@example.com"));
+    EXPECT_EQ(reread->account_by_address("bob@example.com"),
+              good->account_by_address("bob@example.com"));
+    EXPECT_EQ(reread->account_by_address("dave@example.com"), nullptr);
+    source->stop();
+}
+
 TEST(DirectorySource, UnknownSchemeIsRefusedByName) {
     SnapshotHolder holder;
     DirectoryConfig config;
