@@ -1,5 +1,6 @@
 // One asynchronous search read message by message with a short timeout, so that a
-// stop request is noticed while a large directory is still arriving.
+// stop request is noticed while a large directory is still arriving; each entry goes on
+// as soon as it is read, and its message is freed.
 #include "ldap/ldap_poll.h"
 
 #include <functional>
@@ -7,28 +8,10 @@
 
 #include "ldap/ldap_entry_reader.h"
 #include "ldap/ldap_query.h"
+#include "ldap/replica.h"
 
 namespace mailpolicy {
 namespace {
-
-// A 64-bit mix (splitmix64 finalizer), so that summing entry hashes stays sensitive.
-std::uint64_t mix(std::uint64_t value) {
-    value ^= value >> 30;
-    value *= 0xbf58476d1ce4e5b9ULL;
-    value ^= value >> 27;
-    value *= 0x94d049bb133111ebULL;
-    return value ^ (value >> 31);
-}
-
-std::uint64_t entry_digest(const Entry& entry) {
-    std::hash<std::string> hash;
-    std::uint64_t digest = mix(hash(entry.dn));
-    for (const auto& [name, values] : entry.attributes) {
-        digest = mix(digest ^ hash(name));
-        for (const auto& value : values) digest = mix(digest + hash(value));
-    }
-    return digest;
-}
 
 // Consumes the final result of the search; throws when the server reported an error.
 void check_result(LDAP* ld, LDAPMessage* message, const DirectoryConfig& config) {
@@ -43,9 +26,9 @@ void check_result(LDAP* ld, LDAPMessage* message, const DirectoryConfig& config)
 
 }  // namespace
 
-std::optional<std::vector<Entry>> read_directory(LdapConnection& connection,
-                                                 const DirectoryConfig& config,
-                                                 const std::function<bool()>& should_stop) {
+bool read_directory(LdapConnection& connection, const DirectoryConfig& config,
+                    const std::function<bool()>& should_stop,
+                    const std::function<void(Entry entry)>& each) {
     LDAP* ld = connection.handle();
     std::string filter = directory_filter(config);
     auto attributes = directory_attributes();
@@ -60,7 +43,6 @@ std::optional<std::vector<Entry>> read_directory(LdapConnection& connection,
         throw LdapError(rc, "search of " + config.base_dn + " on " + config.source +
                                 " failed: " + describe_ldap_result(ld, rc));
     }
-    std::vector<Entry> entries;
     for (;;) {
         timeval wait{0, 100000};
         LDAPMessage* message = nullptr;
@@ -72,28 +54,33 @@ std::optional<std::vector<Entry>> read_directory(LdapConnection& connection,
         if (rc == 0) {
             if (!should_stop()) continue;
             ldap_abandon_ext(ld, message_id, nullptr, nullptr);
-            return std::nullopt;
+            return false;
         }
         int type = ldap_msgtype(message);
-        if (type == LDAP_RES_SEARCH_ENTRY) entries.push_back(entry_from_message(ld, message));
-        if (type == LDAP_RES_SEARCH_RESULT) {
-            try {
-                check_result(ld, message, config);
-            } catch (...) {
-                ldap_msgfree(message);
-                throw;
-            }
+        try {
+            if (type == LDAP_RES_SEARCH_ENTRY) each(entry_from_message(ld, message));
+            if (type == LDAP_RES_SEARCH_RESULT) check_result(ld, message, config);
+        } catch (...) {
             ldap_msgfree(message);
-            return entries;
+            throw;
         }
         ldap_msgfree(message);
+        if (type == LDAP_RES_SEARCH_RESULT) return true;
     }
 }
 
-std::uint64_t content_digest(const std::vector<Entry>& entries) {
-    std::uint64_t digest = mix(entries.size());
-    for (const auto& entry : entries) digest += entry_digest(entry);
-    return digest;
+std::optional<std::size_t> poll_directory(LdapConnection& connection, const DirectoryConfig& config,
+                                          Replica& replica,
+                                          const std::function<bool()>& should_stop) {
+    std::size_t count = 0;
+    replica.begin_reload();
+    bool complete = read_directory(connection, config, should_stop, [&](Entry entry) {
+        replica.reload(std::move(entry));
+        ++count;
+    });
+    if (!complete) return std::nullopt;
+    replica.finish_reload();
+    return count;
 }
 
 }  // namespace mailpolicy

@@ -1,12 +1,12 @@
 // Polling, for servers without syncprov (sync = poll, or auto after a refusal): one
-// plain search of the whole directory, and a digest to tell whether anything changed
-// since the last poll so that an unchanged directory costs no rebuild.
+// plain search of the whole directory, streamed into the replica as a full reload entry
+// by entry, so that the directory is never held as Entry values and an unchanged
+// directory leaves nothing pending (no rebuild).
 #pragma once
 
-#include <cstdint>
+#include <cstddef>
 #include <functional>
 #include <optional>
-#include <vector>
 
 #include "ldap/directory_source.h"
 #include "ldap/entry.h"
@@ -14,13 +14,21 @@
 
 namespace mailpolicy {
 
-// Every entry the directory filter matches under base-dn; nullopt when `should_stop`
-// said so while waiting. Throws LdapError when the search fails or the connection drops.
-std::optional<std::vector<Entry>> read_directory(LdapConnection& connection,
-                                                 const DirectoryConfig& config,
-                                                 const std::function<bool()>& should_stop);
+class Replica;
 
-// Equal for equal content, whatever order the server returned the entries in.
-std::uint64_t content_digest(const std::vector<Entry>& entries);
+// Hands every entry the directory filter matches under base-dn to `each` as it arrives;
+// false when `should_stop` said so while waiting. Throws LdapError when the search fails
+// or the connection drops.
+bool read_directory(LdapConnection& connection, const DirectoryConfig& config,
+                    const std::function<bool()>& should_stop,
+                    const std::function<void(Entry entry)>& each);
+
+// One poll as a full reload of `replica` (Replica::begin_reload … finish_reload): the
+// number of entries read, or nullopt when stopped. Afterwards the replica has changes
+// pending only if the directory changed. Stopped or failed midway, the replica is left
+// half reloaded and unpublished; the next poll completes it.
+std::optional<std::size_t> poll_directory(LdapConnection& connection, const DirectoryConfig& config,
+                                          Replica& replica,
+                                          const std::function<bool()>& should_stop);
 
 }  // namespace mailpolicy

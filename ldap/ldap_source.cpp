@@ -128,7 +128,6 @@ class LdapSource final : public DirectorySource {
     Clock::time_point last_change_{};
     Clock::time_point last_save_{};
     Clock::time_point dirty_since_{};
-    std::uint64_t last_digest_ = 0;
     std::string last_logged_error_;
     CacheWriter cache_writer_;
     std::size_t writing_count_ = 0;            // entries the running writer saves
@@ -294,16 +293,15 @@ Clock::time_point LdapSource::next_wakeup(std::optional<Clock::time_point> first
 void LdapSource::serve_polling(LdapConnection& connection, Replica& replica) {
     ActiveSocket socket(*this, connection.descriptor());
     while (!stopping_) {
-        auto entries = read_directory(connection, config_, [this] { return stopping_.load(); });
-        if (!entries) return;
-        std::uint64_t digest = content_digest(*entries);
-        if (!published_ || serving_cache_ || digest != last_digest_) {
-            logger().information("poll of " + config_.source + ": " +
-                                 std::to_string(entries->size()) + " entries, content changed");
-            replica.replace_all(std::move(*entries));
+        // Streamed into the replica; an unchanged directory leaves nothing pending.
+        auto count =
+            poll_directory(connection, config_, replica, [this] { return stopping_.load(); });
+        if (!count) return;
+        if (!published_ || serving_cache_ || replica.has_pending()) {
+            logger().information("poll of " + config_.source + ": " + std::to_string(*count) +
+                                 " entries, content changed");
             cookie_.clear();
             publish(replica);
-            last_digest_ = digest;
         }
         serving_cache_ = false;
         backoff_.reset();

@@ -48,6 +48,30 @@ TEST(LdapPollTest, UnchangedDirectoryIsNotRepublished) {
     EXPECT_EQ(holder.current(), loaded);
 }
 
+TEST(LdapPollTest, APollAppliesOnlyWhatChanged) {
+    TestSlapd slapd;
+    slapd.add_ldif(sample_directory_ldif() + account_ldif("carol", "allowAll"));
+    DirectoryConfig config = reader_config(slapd);
+    config.sync = DirectoryConfig::Sync::Poll;
+    config.poll_interval = seconds(1);
+    SnapshotHolder holder;
+    auto source = make_ldap_source(config, holder);
+    source->start();
+    auto loaded = wait_for_snapshot(holder, account_count_is(3));
+    ASSERT_TRUE(loaded) << describe(holder, *source);
+
+    slapd.modify_ldif(set_send_mode_ldif("bob", "denyAll"));
+    slapd.delete_dn(account_dn("carol"));
+    auto changed = wait_for_snapshot(holder, account_count_is(2), seconds(4));
+    ASSERT_TRUE(changed) << describe(holder, *source);
+    EXPECT_TRUE(wait_for_snapshot(holder, send_mode_is("bob@example.com", Mode::DenyAll)));
+    changed = holder.current();
+    EXPECT_EQ(changed->account_by_address("carol@example.com"), nullptr);
+    // The account no change touched is the very object the first poll made.
+    EXPECT_EQ(changed->account_by_address("alice@example.com"),
+              loaded->account_by_address("alice@example.com"));
+}
+
 TEST(LdapPollTest, AutoFallsBackToPollingWithoutSyncprov) {
     TestSlapd slapd;
     slapd.add_ldif(sample_directory_ldif());
