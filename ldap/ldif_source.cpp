@@ -100,10 +100,12 @@ class LdifSource final : public DirectorySource {
                 [this](Entry entry) { replica_.reload(std::move(entry)); });
             replica_.finish_reload();
             replica_.publish();
+            published_ = true;
             log.information("ldif: loaded %z entries from %s", count, path_);
             set_status({"ldif", ""});
         } catch (const std::exception& error) {
-            bool have_data = replica_.entry_count() > 0;
+            // What readers have is what was published, whatever a failed pass left behind.
+            bool have_data = published_;
             log.error("ldif: %s%s", std::string(error.what()),
                       std::string(have_data ? " (keeping the last good data)" : ""));
             set_status({have_data ? "ldif" : "failed", error.what()});
@@ -118,6 +120,7 @@ class LdifSource final : public DirectorySource {
     const std::string path_;
     Replica replica_;
     FileIdentity loaded_;
+    bool published_ = false;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;
