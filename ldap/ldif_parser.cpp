@@ -278,15 +278,15 @@ std::size_t read_ldif_file(const std::string& path,
     if (!in.seekg(0)) throw LdifParseError(path, 0, "cannot read the file again");
     expect(count);
     LdifReader reader(in, path);
+    auto changed = [&path] {
+        return LdifParseError(path, 0, "the file changed while it was read");
+    };
     std::size_t handed = 0;
     while (reader.next(entry)) {
-        if (handed == count) break;
+        if (++handed > count) throw changed();
         each(std::move(entry));
-        ++handed;
     }
-    if (handed != count || reader.next(entry)) {
-        throw LdifParseError(path, 0, "the file changed while it was read");
-    }
+    if (handed != count) throw changed();
     return count;
 }
 
