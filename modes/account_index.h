@@ -22,8 +22,10 @@ class AccountIndex {
     // the caller stores the account that now holds the key (never null).
     AccountMatch& claim(std::string_view key);
     const AccountMatch* find(std::string_view key) const;
-    // Hints that `key` will be looked up soon: starts loading its slot.
+    // Hints that `key` will be looked up soon: starts loading its slot; then, once the
+    // slot is likely in cache, the first lines of the account in it.
     void prefetch(std::string_view key) const;
+    void prefetch_account(std::string_view key) const;
     // Calls `visit(AccountMatch&)` for every claimed key.
     template <typename Visit>
     void for_each(Visit visit) {

@@ -46,9 +46,11 @@ class Directory {
         return with_entries(account_by_login(login));
     }
 
-    // A hint that match_address(address) follows soon, so a directory can start loading
-    // what it will read (the engine looks up sender and recipient back to back).
+    // Hints that match_address(address) follows soon, in two steps so that the cache
+    // misses of the sender's and the recipient's lookups overlap: prefetch_address starts
+    // loading the index slot; prefetch_account, called later, the account it points to.
     virtual void prefetch_address(std::string_view /*address*/) const {}
+    virtual void prefetch_account(std::string_view /*address*/) const {}
 
     // The match for an account of this directory, looked up by class DN and domain name.
     AccountMatch with_entries(const Account* account) const;

@@ -123,6 +123,10 @@ void MemoryDirectory::prefetch_address(std::string_view address) const {
     by_address_.prefetch(address);
 }
 
+void MemoryDirectory::prefetch_account(std::string_view address) const {
+    by_address_.prefetch_account(address);
+}
+
 const Domain* MemoryDirectory::domain_by_name(std::string_view name) const {
     const auto found = domains_by_name_.find(name);
     return found == domains_by_name_.end() ? nullptr : found->second;

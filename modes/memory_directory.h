@@ -32,6 +32,7 @@ class MemoryDirectory final : public Directory {
     AccountMatch match_address(std::string_view address) const override;
     AccountMatch match_login(std::string_view login) const override;
     void prefetch_address(std::string_view address) const override;
+    void prefetch_account(std::string_view address) const override;
 
     std::size_t account_count() const { return accounts_.size(); }
     std::size_t address_conflicts() const { return address_conflicts_; }
