@@ -91,6 +91,10 @@ void ReplicaSnapshot::prefetch_address(std::string_view address) const {
     indexes_.accounts_by_address.prefetch(address);
 }
 
+void ReplicaSnapshot::prefetch_account(std::string_view address) const {
+    indexes_.accounts_by_address.prefetch_pointee(address);
+}
+
 bool ReplicaSnapshot::hosts_domain(std::string_view domain) const {
     return domain_by_name(domain) != nullptr || indexes_.account_domains.find(domain) != nullptr;
 }

@@ -52,6 +52,7 @@ class ReplicaSnapshot final : public Snapshot {
     const PolicyClass* class_by_dn(std::string_view dn) const override;
     bool hosts_domain(std::string_view domain) const override;
     void prefetch_address(std::string_view address) const override;
+    void prefetch_account(std::string_view address) const override;
 
     std::size_t account_count() const override { return indexes_.account_count; }
     std::size_t class_count() const override { return indexes_.class_count; }

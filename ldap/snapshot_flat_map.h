@@ -61,6 +61,17 @@ class FlatMap {
         __builtin_prefetch(&slots_[home]);
     }
 
+    // Once prefetch(code) has had time to land: starts loading what the value in the
+    // home slot points to, if that slot holds a key with this hash's tag. Pointer values only.
+    void prefetch_pointee(std::size_t code) const {
+        if (size_ == 0) return;
+        const std::size_t home = home_of(code);
+        if (control_[home] != tag_of(code)) return;
+        const auto* pointee = reinterpret_cast<const char*>(&*slots_[home].value);
+        __builtin_prefetch(pointee);
+        __builtin_prefetch(pointee + 64);
+    }
+
     // Stores `value` under `key`; an equal key already there is replaced along with its
     // value (a view key must then view the new value's text).
     void set(std::string_view key, Value value) {

@@ -43,10 +43,14 @@ class ShardedIndex {
         return shard ? shard->find(key, code) : nullptr;
     }
 
-    // Starts loading what find(key) will read first.
+    // Starts loading what find(key) will read first; later, what the value points to.
     void prefetch(std::string_view key) const {
         std::size_t code = TransparentHash{}(key);
         if (const Map* shard = shard_at(shard_of_hash(code))) shard->prefetch(code);
+    }
+    void prefetch_pointee(std::string_view key) const {
+        std::size_t code = TransparentHash{}(key);
+        if (const Map* shard = shard_at(shard_of_hash(code))) shard->prefetch_pointee(code);
     }
 
     // With view keys, `key` must view text that `value` keeps alive.
