@@ -53,23 +53,25 @@ std::set<std::string> server_identities(TestSlapd& slapd, const DirectoryConfig&
     return result;
 }
 
-class LdapSourceTest : public ::testing::Test {
+class LdapSourceTest : public SampleDirectoryTest {
   protected:
     void SetUp() override {
-        slapd_.add_ldif(sample_directory_ldif());
-        config_ = reader_config(slapd_);
+        SampleDirectoryTest::SetUp();
         config_.cache_file = slapd_.directory() + "/directory.cache";
     }
 
-    std::unique_ptr<DirectorySource> start_source() {
-        auto source = make_ldap_source(config_, holder_);
+    // Stops slapd and starts a new source publishing to `fresh`, which must serve the
+    // cache file: the source, and the cache's snapshot (null if none came).
+    std::pair<std::unique_ptr<DirectorySource>, std::shared_ptr<const Snapshot>> start_from_cache(
+        SnapshotHolder& fresh) {
+        slapd_.stop();
+        auto source = make_ldap_source(config_, fresh);
         source->start();
-        return source;
+        auto cached = wait_for_snapshot(fresh, account_count_is(2));
+        EXPECT_TRUE(cached) << describe(fresh, *source);
+        EXPECT_EQ(source->status().state, "cache");
+        return {std::move(source), std::move(cached)};
     }
-
-    TestSlapd slapd_;
-    DirectoryConfig config_;
-    SnapshotHolder holder_;
 };
 
 TEST_F(LdapSourceTest, FirstLoadPublishesAccountsClassesAndDomains) {
@@ -240,14 +242,10 @@ TEST_F(LdapSourceTest, StartWithServerDownServesTheCacheFileThenResumes) {
             wait_until([&] { return std::filesystem::exists(config_.cache_file); }, seconds(10)));
         first->stop();
     }
-    slapd_.stop();
     SnapshotHolder fresh;
-    auto source = make_ldap_source(config_, fresh);
-    source->start();
-    auto cached = wait_for_snapshot(fresh, account_count_is(2));
-    ASSERT_TRUE(cached) << describe(fresh, *source);
+    auto [source, cached] = start_from_cache(fresh);
+    ASSERT_TRUE(cached);
     EXPECT_NE(cached->account_by_address("alice@example.com"), nullptr);
-    EXPECT_EQ(source->status().state, "cache");
     EXPECT_NE(source->status().detail.find(config_.source), std::string::npos)
         << source->status().detail;
 
@@ -271,13 +269,9 @@ TEST_F(LdapSourceTest, StopSavesTheLatestChangeToTheCacheFile) {
         ASSERT_TRUE(wait_for_snapshot(holder_, send_mode_is("bob@example.com", Mode::DenyAll)));
         first->stop();
     }
-    slapd_.stop();
     SnapshotHolder fresh;
-    auto source = make_ldap_source(config_, fresh);
-    source->start();
-    auto cached = wait_for_snapshot(fresh, account_count_is(2));
-    ASSERT_TRUE(cached) << describe(fresh, *source);
-    EXPECT_EQ(source->status().state, "cache");
+    auto [source, cached] = start_from_cache(fresh);
+    ASSERT_TRUE(cached);
     EXPECT_TRUE(send_mode_is("bob@example.com", Mode::DenyAll)(*cached));
 }
 

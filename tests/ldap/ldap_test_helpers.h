@@ -1,7 +1,7 @@
 // Shared by the live LDAP source tests: a small sample directory, waits with deadlines
 // on the published snapshot and the source status, a sampler that counts snapshot
 // swaps, a TCP proxy that can cut the source off while slapd keeps running, and a
-// capture of what the source logs. Header-only so that tests/CMakeLists.txt needs no change.
+// capture of what the source logs, and the common fixture. Header-only so that tests/CMakeLists.txt needs no change.
 #pragma once
 
 #include <netinet/in.h>
@@ -26,7 +26,10 @@
 #include <Poco/Logger.h>
 #include <Poco/Message.h>
 
+#include <gtest/gtest.h>
+
 #include "ldap/directory_source.h"
+#include "ldap/ldap_source.h"
 #include "tests/support/test_slapd.h"
 
 namespace mailpolicy::test {
@@ -314,6 +317,27 @@ class CuttableProxy {
     std::atomic<bool> cut_{false};
     std::vector<std::pair<int, int>> pairs_;
     std::thread thread_;
+};
+
+// A throwaway slapd holding the sample directory, a reader's config for it and the
+// holder a source publishes to: the set-up of the live-source tests.
+class SampleDirectoryTest : public ::testing::Test {
+  protected:
+    explicit SampleDirectoryTest(TestSlapdOptions options = {}) : slapd_(std::move(options)) {}
+    void SetUp() override {
+        slapd_.add_ldif(sample_directory_ldif());
+        config_ = reader_config(slapd_);
+    }
+
+    std::unique_ptr<DirectorySource> start_source() {
+        auto source = make_ldap_source(config_, holder_);
+        source->start();
+        return source;
+    }
+
+    TestSlapd slapd_;
+    DirectoryConfig config_;
+    SnapshotHolder holder_;
 };
 
 }  // namespace mailpolicy::test

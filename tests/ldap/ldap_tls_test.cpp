@@ -27,23 +27,9 @@ bool mentions(const std::string& text, const std::string& word) {
     return text.find(word) != std::string::npos;
 }
 
-class LdapTlsTest : public ::testing::Test {
+class LdapTlsTest : public SampleDirectoryTest {
   protected:
-    LdapTlsTest() : slapd_(with_tls()) {}
-    void SetUp() override {
-        slapd_.add_ldif(sample_directory_ldif());
-        config_ = reader_config(slapd_);
-    }
-
-    std::unique_ptr<DirectorySource> start_source() {
-        auto source = make_ldap_source(config_, holder_);
-        source->start();
-        return source;
-    }
-
-    TestSlapd slapd_;
-    DirectoryConfig config_;
-    SnapshotHolder holder_;
+    LdapTlsTest() : SampleDirectoryTest(with_tls()) {}
 };
 
 TEST_F(LdapTlsTest, StartTlsDemandWithTheRightCaLoads) {
