@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/process_memory.h"
 #include "ldap/ldap_connection.h"
 #include "ldap/ldap_poll.h"
 #include "ldap/ldif_parser.h"
@@ -24,22 +25,8 @@
 namespace {
 
 using namespace mailpolicy;
+using bench::memory_figures;
 using Clock = std::chrono::steady_clock;
-
-std::string memory_figures() {
-    std::ifstream status("/proc/self/status");
-    std::string line, figures;
-    while (std::getline(status, line)) {
-        if (line.rfind("VmHWM:", 0) == 0 || line.rfind("VmRSS:", 0) == 0) {
-            std::istringstream fields(line);
-            std::string name;
-            long kib = 0;
-            fields >> name >> kib;
-            figures += name + " " + std::to_string(kib / 1024) + " MiB  ";
-        }
-    }
-    return figures;
-}
 
 double seconds_since(Clock::time_point started) {
     return std::chrono::duration<double>(Clock::now() - started).count();

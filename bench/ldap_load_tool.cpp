@@ -23,12 +23,14 @@
 #include <Poco/ConsoleChannel.h>
 #include <Poco/Logger.h>
 
+#include "bench/process_memory.h"
 #include "ldap/ldap_source.h"
 #include "modes/decision.h"
 
 namespace {
 
 using namespace mailpolicy;
+using bench::memory_figures;
 using Clock = std::chrono::steady_clock;
 
 constexpr int domain_count = 100;
@@ -63,22 +65,6 @@ int generate(long count, const std::string& path) {
         out << "\n";
     }
     return out.flush() ? 0 : 1;
-}
-
-// Peak and current resident set size of this process, in MiB, from /proc/self/status.
-std::string memory_figures() {
-    std::ifstream status("/proc/self/status");
-    std::string line, figures;
-    while (std::getline(status, line)) {
-        if (line.rfind("VmHWM:", 0) == 0 || line.rfind("VmRSS:", 0) == 0) {
-            std::istringstream fields(line);
-            std::string name;
-            long kib = 0;
-            fields >> name >> kib;
-            figures += name + " " + std::to_string(kib / 1024) + " MiB  ";
-        }
-    }
-    return figures;
 }
 
 std::string read_secret(const std::string& path) {

@@ -11,68 +11,58 @@ namespace {
 using namespace mailpolicy::test;
 using std::chrono::seconds;
 
-TEST(LdapPollTest, PollModeSeesAChangeAfterThePollInterval) {
-    TestSlapd slapd;
-    slapd.add_ldif(sample_directory_ldif());
-    DirectoryConfig config = reader_config(slapd);
-    config.sync = DirectoryConfig::Sync::Poll;
-    config.poll_interval = seconds(1);
-    SnapshotHolder holder;
-    auto source = make_ldap_source(config, holder);
-    source->start();
-    ASSERT_TRUE(wait_for_snapshot(holder, account_count_is(2))) << describe(holder, *source);
-    EXPECT_EQ(source->status().state, "poll");
-    auto loaded = holder.current();
+// The sample directory polled every second.
+class LdapPollTest : public SampleDirectoryTest {
+  protected:
+    void SetUp() override {
+        SampleDirectoryTest::SetUp();
+        config_.sync = DirectoryConfig::Sync::Poll;
+        config_.poll_interval = seconds(1);
+    }
+};
 
-    slapd.modify_ldif(set_send_mode_ldif("alice", "denyAll"));
+TEST_F(LdapPollTest, PollModeSeesAChangeAfterThePollInterval) {
+    auto source = start_source();
+    ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(2))) << describe(holder_, *source);
+    EXPECT_EQ(source->status().state, "poll");
+    auto loaded = holder_.current();
+
+    slapd_.modify_ldif(set_send_mode_ldif("alice", "denyAll"));
     EXPECT_TRUE(
-        wait_for_snapshot(holder, send_mode_is("alice@example.com", Mode::DenyAll), seconds(4)))
-        << describe(holder, *source);
-    slapd.delete_dn(account_dn("bob"));
-    EXPECT_TRUE(wait_for_snapshot(holder, account_count_is(1), seconds(4)));
-    EXPECT_NE(holder.current(), loaded);
+        wait_for_snapshot(holder_, send_mode_is("alice@example.com", Mode::DenyAll), seconds(4)))
+        << describe(holder_, *source);
+    slapd_.delete_dn(account_dn("bob"));
+    EXPECT_TRUE(wait_for_snapshot(holder_, account_count_is(1), seconds(4)));
+    EXPECT_NE(holder_.current(), loaded);
 }
 
-TEST(LdapPollTest, UnchangedDirectoryIsNotRepublished) {
-    TestSlapd slapd;
-    slapd.add_ldif(sample_directory_ldif());
-    DirectoryConfig config = reader_config(slapd);
-    config.sync = DirectoryConfig::Sync::Poll;
-    config.poll_interval = seconds(1);
-    SnapshotHolder holder;
-    auto source = make_ldap_source(config, holder);
-    source->start();
-    auto loaded = wait_for_snapshot(holder, account_count_is(2));
+TEST_F(LdapPollTest, UnchangedDirectoryIsNotRepublished) {
+    auto source = start_source();
+    auto loaded = wait_for_snapshot(holder_, account_count_is(2));
     ASSERT_TRUE(loaded);
     std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // two polls
-    EXPECT_EQ(holder.current(), loaded);
+    EXPECT_EQ(holder_.current(), loaded);
 }
 
-TEST(LdapPollTest, APollAppliesOnlyWhatChanged) {
-    TestSlapd slapd;
-    slapd.add_ldif(sample_directory_ldif() + account_ldif("carol", "allowAll"));
-    DirectoryConfig config = reader_config(slapd);
-    config.sync = DirectoryConfig::Sync::Poll;
-    config.poll_interval = seconds(1);
-    SnapshotHolder holder;
-    auto source = make_ldap_source(config, holder);
-    source->start();
-    auto loaded = wait_for_snapshot(holder, account_count_is(3));
-    ASSERT_TRUE(loaded) << describe(holder, *source);
+TEST_F(LdapPollTest, APollAppliesOnlyWhatChanged) {
+    slapd_.add_ldif(account_ldif("carol", "allowAll"));
+    auto source = start_source();
+    auto loaded = wait_for_snapshot(holder_, account_count_is(3));
+    ASSERT_TRUE(loaded) << describe(holder_, *source);
 
-    slapd.modify_ldif(set_send_mode_ldif("bob", "denyAll"));
-    slapd.delete_dn(account_dn("carol"));
-    auto changed = wait_for_snapshot(holder, account_count_is(2), seconds(4));
-    ASSERT_TRUE(changed) << describe(holder, *source);
-    EXPECT_TRUE(wait_for_snapshot(holder, send_mode_is("bob@example.com", Mode::DenyAll)));
-    changed = holder.current();
+    slapd_.modify_ldif(set_send_mode_ldif("bob", "denyAll"));
+    slapd_.delete_dn(account_dn("carol"));
+    auto changed = wait_for_snapshot(holder_, account_count_is(2), seconds(4));
+    ASSERT_TRUE(changed) << describe(holder_, *source);
+    EXPECT_TRUE(wait_for_snapshot(holder_, send_mode_is("bob@example.com", Mode::DenyAll)));
+    changed = holder_.current();
     EXPECT_EQ(changed->account_by_address("carol@example.com"), nullptr);
     // The account no change touched is the very object the first poll made.
     EXPECT_EQ(changed->account_by_address("alice@example.com"),
               loaded->account_by_address("alice@example.com"));
 }
 
-TEST(LdapPollTest, AutoFallsBackToPollingWithoutSyncprov) {
+TEST(LdapPollWithoutSyncprov, AutoFallsBackToPolling) {
     TestSlapd slapd;
     slapd.add_ldif(sample_directory_ldif());
     restart_without_config_lines(slapd, "syncprov");
@@ -89,7 +79,7 @@ TEST(LdapPollTest, AutoFallsBackToPollingWithoutSyncprov) {
         wait_for_snapshot(holder, send_mode_is("bob@example.com", Mode::DenyAll), seconds(4)));
 }
 
-TEST(LdapPollTest, SyncreplModeReportsAServerWithoutSyncprov) {
+TEST(LdapPollWithoutSyncprov, SyncreplModeReportsTheMissingOverlay) {
     TestSlapd slapd;
     restart_without_config_lines(slapd, "syncprov");
     DirectoryConfig config = reader_config(slapd);
