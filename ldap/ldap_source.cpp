@@ -233,11 +233,12 @@ void LdapSource::serve_syncrepl(LdapConnection& connection, Replica& replica) {
     session.refresh();
     cookie_ = session.cookie();
     bool was_cache = serving_cache_;
-    if (!published_ || replica.has_pending()) publish(replica);
     serving_cache_ = false;
     backoff_.reset();
     last_logged_error_.clear();
+    // The status first: whoever sees the new snapshot must see "syncrepl" too.
     set_status("syncrepl", "");
+    if (!published_ || replica.has_pending()) publish(replica);
     auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
     logger().information("syncrepl with " + config_.source + ": " +
                          std::to_string(replica.entry_count()) + " entries after " +
@@ -297,16 +298,18 @@ void LdapSource::serve_polling(LdapConnection& connection, Replica& replica) {
         auto count =
             poll_directory(connection, config_, replica, [this] { return stopping_.load(); });
         if (!count) return;
-        if (!published_ || serving_cache_ || replica.has_pending()) {
+        const bool changed = !published_ || serving_cache_ || replica.has_pending();
+        serving_cache_ = false;
+        backoff_.reset();
+        last_logged_error_.clear();
+        // The status first: whoever sees the new snapshot must see "poll" too.
+        set_status("poll", "");
+        if (changed) {
             logger().information("poll of " + config_.source + ": " + std::to_string(*count) +
                                  " entries, content changed");
             cookie_.clear();
             publish(replica);
         }
-        serving_cache_ = false;
-        backoff_.reset();
-        last_logged_error_.clear();
-        set_status("poll", "");
         maybe_save_cache(replica, true);
         wait(config_.poll_interval);
     }

@@ -99,10 +99,11 @@ class LdifSource final : public DirectorySource {
                 path_, [this](std::size_t expected) { replica_.begin_reload(expected); },
                 [this](Entry entry) { replica_.reload(std::move(entry)); });
             replica_.finish_reload();
+            // The status first: whoever sees the new snapshot must see "ldif" too.
+            set_status({"ldif", ""});
             replica_.publish();
             published_ = true;
             log.information("ldif: loaded %z entries from %s", count, path_);
-            set_status({"ldif", ""});
         } catch (const std::exception& error) {
             // What readers have is what was published, whatever a failed pass left behind.
             bool have_data = published_;
