@@ -60,6 +60,24 @@ class LdapSourceTest : public SampleDirectoryTest {
         config_.cache_file = slapd_.directory() + "/directory.cache";
     }
 
+    // Starts a source reaching slapd through `proxy`, waits for its first load, then cuts
+    // it off: null if any of that did not happen.
+    std::unique_ptr<DirectorySource> start_then_cut_off(CuttableProxy& proxy) {
+        config_.source = proxy.url();
+        auto source = start_source();
+        if (!wait_for_snapshot(holder_, account_count_is(2)) ||
+            !wait_for_state(*source, "syncrepl")) {
+            ADD_FAILURE() << "no first load: " << describe(holder_, *source);
+            return nullptr;
+        }
+        proxy.cut();
+        if (!wait_for_state(*source, "disconnected")) {
+            ADD_FAILURE() << "not cut off: " << describe(holder_, *source);
+            return nullptr;
+        }
+        return source;
+    }
+
     // Stops slapd and starts a new source publishing to `fresh`, which must serve the
     // cache file: the source, and the cache's snapshot (null if none came).
     std::pair<std::unique_ptr<DirectorySource>, std::shared_ptr<const Snapshot>> start_from_cache(
@@ -153,13 +171,8 @@ TEST_F(LdapSourceTest, BurstOfChangesIsPublishedInBatchesAndCompletely) {
 
 TEST_F(LdapSourceTest, ChangesAndDeletesMadeWhileCutOffAreSeenAfterReconnect) {
     CuttableProxy proxy(slapd_.port());
-    config_.source = proxy.url();
-    auto source = start_source();
-    ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(2)));
-    ASSERT_TRUE(wait_for_state(*source, "syncrepl"));
-
-    proxy.cut();
-    ASSERT_TRUE(wait_for_state(*source, "disconnected")) << describe(holder_, *source);
+    auto source = start_then_cut_off(proxy);
+    ASSERT_TRUE(source);
     EXPECT_FALSE(source->status().detail.empty());
     slapd_.delete_dn(account_dn("bob"));
     slapd_.modify_ldif(set_send_mode_ldif("alice", "denyAll"));
@@ -186,13 +199,8 @@ TEST_F(LdapSourceTest, DeletesWhileCutOffReachUsThroughThePresentPhase) {
     // it names what is still present instead, and the rest must go.
     restart_without_config_lines(slapd_, "syncprov-sessionlog");
     CuttableProxy proxy(slapd_.port());
-    config_.source = proxy.url();
-    auto source = start_source();
-    ASSERT_TRUE(wait_for_snapshot(holder_, account_count_is(2)));
-    ASSERT_TRUE(wait_for_state(*source, "syncrepl"));
-
-    proxy.cut();
-    ASSERT_TRUE(wait_for_state(*source, "disconnected")) << describe(holder_, *source);
+    auto source = start_then_cut_off(proxy);
+    ASSERT_TRUE(source);
     slapd_.delete_dn(account_dn("bob"));
     slapd_.delete_dn("cn=contractors,dc=example,dc=test");
     slapd_.add_ldif(account_ldif("frank", "denyAll"));
