@@ -29,6 +29,8 @@ struct ListenConfig {
     std::optional<ListenAddress> http;  // empty listen.http: no HTTP server
     std::string http_token_file;
     std::size_t max_connections = 1024;
+    std::size_t max_connections_per_peer = 256;  // 0: no cap; loopback and unix are exempt
+    std::chrono::seconds request_timeout{10};
 };
 
 struct AuditConfig {

@@ -12,6 +12,12 @@ constexpr ConfigKey kKeys[] = {
     {"listen.http-token-file", "",
      "file with the bearer token for /v1/; required when listen.http is not loopback"},
     {"listen.max-connections", "1024", "policy protocol connections open at once"},
+    {"listen.max-connections-per-peer", "256",
+     "connections one client address may hold on each listener; loopback and unix: exempt; "
+     "0: no cap"},
+    {"listen.request-timeout", "10",
+     "seconds from a request's first byte to its end (policy and HTTP); then the connection "
+     "is closed"},
 
     {"directory.source", "ldif:/etc/mailpolicyd/directory.ldif",
      "ldif:/path, ldap://, ldaps:// or ldapi:// URL"},

@@ -122,6 +122,9 @@ ListenConfig listen_config(const Values& values) {
     listen.http_token_file = values.text("listen.http-token-file");
     listen.max_connections =
         static_cast<std::size_t>(values.number("listen.max-connections", 1, 1'000'000));
+    listen.max_connections_per_peer = static_cast<std::size_t>(
+        values.number("listen.max-connections-per-peer", 0, 1'000'000));
+    listen.request_timeout = std::chrono::seconds(values.number("listen.request-timeout", 1, 3600));
     if (listen.http && !listen.http->is_loopback() && listen.http_token_file.empty()) {
         throw ConfigError("listen.http-token-file is required when listen.http (\"" +
                           listen.http->text() + "\") is not a loopback address");

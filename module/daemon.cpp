@@ -112,6 +112,8 @@ void Daemon::start() {
     PolicyServerOptions options;
     options.listen = config_.listen.policy;
     options.max_connections = config_.listen.max_connections;
+    options.request_timeout = config_.listen.request_timeout;
+    options.per_peer.max_per_peer = config_.listen.max_connections_per_peer;
     policy_server_ = std::make_unique<PolicyServer>(
         options, [this](const PolicyRequest& r) { return service_->answer(r); }, metrics_);
     policy_server_->start();
@@ -169,7 +171,9 @@ void Daemon::reload() {
     if (fresh.listen.policy.text() != config_.listen.policy.text() ||
         http_text(fresh) != http_text(config_) ||
         fresh.listen.http_token_file != config_.listen.http_token_file ||
-        fresh.listen.max_connections != config_.listen.max_connections) {
+        fresh.listen.max_connections != config_.listen.max_connections ||
+        fresh.listen.max_connections_per_peer != config_.listen.max_connections_per_peer ||
+        fresh.listen.request_timeout != config_.listen.request_timeout) {
         needs_restart("[listen]");
     }
     if (!same_directory_config(fresh.directory, config_.directory)) needs_restart("[directory]");

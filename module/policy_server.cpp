@@ -5,7 +5,6 @@
 #include "module/policy_server.h"
 
 #include <Poco/Logger.h>
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -27,32 +27,23 @@ Poco::Logger& logger() {
     return Poco::Logger::get("mailpolicyd.policy");
 }
 
-std::string peer_name(int fd) {
-    sockaddr_storage storage{};
-    socklen_t length = sizeof storage;
-    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) return "unknown";
-    char text[INET6_ADDRSTRLEN] = "";
-    if (storage.ss_family == AF_INET) {
-        ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&storage)->sin_addr, text,
-                    sizeof text);
-    } else if (storage.ss_family == AF_INET6) {
-        ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&storage)->sin6_addr, text,
-                    sizeof text);
-    } else {
-        return "unix socket";
-    }
-    return text;
-}
+using Clock = std::chrono::steady_clock;
 
 struct Connection {
     int fd = -1;
-    std::string peer;
+    PeerAddress peer;
     PolicyRequestParser parser;
     std::string output;
-    std::uint32_t events = 0;  // what epoll currently watches
-    bool closing = false;      // close once the output is written
-    std::chrono::steady_clock::time_point last_request;
+    std::uint32_t events = 0;                          // what epoll currently watches
+    bool closing = false;                              // close once the output is written
+    Clock::time_point last_request;                    // last complete request, or the accept
+    std::optional<Clock::time_point> request_started;  // first byte of the unfinished request
+    Clock::time_point output_moved;  // output became pending, or was last partly written
 };
+
+long whole_seconds(std::chrono::milliseconds duration) {
+    return static_cast<long>(std::chrono::ceil<std::chrono::seconds>(duration).count());
+}
 
 }  // namespace
 
@@ -93,33 +84,54 @@ class PolicyServer::EventLoop {
 
     void run() {
         epoll_event events[128];
+        // Deadlines are checked by a sweep, so they hold to within a tenth of the shortest.
         const auto sweep_every = std::clamp<std::chrono::milliseconds>(
-            server_.options_.idle_timeout / 4, std::chrono::milliseconds(10),
-            std::chrono::milliseconds(60'000));
-        auto next_sweep = std::chrono::steady_clock::now() + sweep_every;
+            std::min(server_.options_.idle_timeout, server_.options_.request_timeout) / 10,
+            std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+        auto next_sweep = Clock::now() + sweep_every;
         while (!stopping_.load()) {
             const int count =
                 ::epoll_wait(epoll_fd_, events, 128, static_cast<int>(sweep_every.count()));
             for (int i = 0; i < count && !stopping_.load(); ++i) dispatch(events[i]);
-            if (std::chrono::steady_clock::now() >= next_sweep) {
-                close_idle_connections();
-                next_sweep = std::chrono::steady_clock::now() + sweep_every;
+            if (Clock::now() >= next_sweep) {
+                close_expired_connections();
+                next_sweep = Clock::now() + sweep_every;
             }
         }
         drain();
     }
 
-    // Postfix closes its own idle connections after minutes; one silent for far longer is
-    // a peer that vanished without a FIN and would hold its slot forever.
-    void close_idle_connections() {
-        const auto cutoff = std::chrono::steady_clock::now() - server_.options_.idle_timeout;
+    // Closes connections past a deadline: a request not finished in time, replies left
+    // unread, or no complete request for the idle timeout (Postfix closes its own idle
+    // connections after minutes; one silent for far longer is a peer that vanished).
+    void close_expired_connections() {
+        const auto now = Clock::now();
         std::erase_if(connections_, [&](auto& entry) {
-            if (entry.second->last_request >= cutoff) return false;
-            logger().information("policy connection from %s closed after being idle",
-                                 entry.second->peer);
+            const std::string reason = expiry(*entry.second, now);
+            if (reason.empty()) return false;
+            logger().information("policy connection from %s closed: %s", entry.second->peer.text,
+                                 reason);
             close_now(*entry.second, false);
             return true;
         });
+    }
+
+    // Why `connection` must be closed now, or "" when it may stay.
+    std::string expiry(const Connection& connection, Clock::time_point now) const {
+        const auto& options = server_.options_;
+        if (connection.request_started &&
+            now - *connection.request_started > options.request_timeout) {
+            return "request not finished within listen.request-timeout (" +
+                   std::to_string(whole_seconds(options.request_timeout)) + " s)";
+        }
+        if (!connection.output.empty() && now - connection.output_moved > options.request_timeout) {
+            return "replies not read within listen.request-timeout (" +
+                   std::to_string(whole_seconds(options.request_timeout)) + " s)";
+        }
+        if (now - connection.last_request > options.idle_timeout) {
+            return "no request for " + std::to_string(whole_seconds(options.idle_timeout)) + " s";
+        }
+        return "";
     }
 
     void dispatch(const epoll_event& event) {
@@ -142,15 +154,26 @@ class PolicyServer::EventLoop {
                 if (errno == EMFILE || errno == ENFILE) shed_one_connection();
                 return;
             }
+            PeerAddress peer = peer_address(fd);
             if (!server_.try_admit()) {
-                refuse(fd);
+                refuse(fd, peer,
+                       "max-connections (" + std::to_string(server_.options_.max_connections) +
+                           ") reached");
+                continue;
+            }
+            if (!server_.peer_limit_.try_admit(peer)) {
+                server_.release();
+                refuse(fd, peer,
+                       "listen.max-connections-per-peer (" +
+                           std::to_string(server_.peer_limit_.max_per_peer()) +
+                           ") reached for this address");
                 continue;
             }
             auto connection = std::make_unique<Connection>();
             connection->fd = fd;
-            connection->peer = peer_name(fd);
+            connection->peer = std::move(peer);
             connection->events = EPOLLIN;
-            connection->last_request = std::chrono::steady_clock::now();
+            connection->last_request = Clock::now();
             watch(fd, EPOLLIN, EPOLL_CTL_ADD);
             connections_.emplace(fd, std::move(connection));
             server_.metrics_.connection_opened();
@@ -158,14 +181,14 @@ class PolicyServer::EventLoop {
     }
 
     // Logged at most once a second per loop, so a flood cannot flood the log too.
-    void refuse(int fd) {
+    void refuse(int fd, const PeerAddress& peer, const std::string& reason) {
         server_.metrics_.count_refused_connection();
-        const auto now = std::chrono::steady_clock::now();
+        const auto now = Clock::now();
         if (now - last_refusal_log_ >= std::chrono::seconds(1)) {
             logger().warning(
-                "policy connection from %s refused: max-connections (%z) reached (%z more "
-                "refused since the last such message)",
-                peer_name(fd), server_.options_.max_connections, refusals_not_logged_);
+                "policy connection from %s refused: %s (%z more refused since the last such "
+                "message)",
+                peer.text, reason, refusals_not_logged_);
             last_refusal_log_ = now;
             refusals_not_logged_ = 0;
         } else {
@@ -196,7 +219,7 @@ class PolicyServer::EventLoop {
             if (received <= 0) {
                 if (connection.parser.in_request()) {
                     logger().information("policy client %s left in the middle of a request",
-                                         connection.peer);
+                                         connection.peer.text);
                 }
                 connection.closing = true;
                 return;
@@ -207,23 +230,38 @@ class PolicyServer::EventLoop {
     }
 
     void take(Connection& connection, std::string_view bytes) {
-        connection.last_request = std::chrono::steady_clock::now();
+        const auto now = Clock::now();
+        const bool was_in_request = connection.parser.in_request();
+        const bool had_output = !connection.output.empty();
         auto result = connection.parser.feed(bytes);
+        note_progress(connection, now, was_in_request, !result.requests.empty());
         try {
             for (const PolicyRequest& request : result.requests) {
                 connection.output += server_.handler_(request);
             }
+            if (!had_output && !connection.output.empty()) connection.output_moved = now;
         } catch (const std::exception& error) {
             logger().error("policy request from %s failed: %s; closing the connection",
-                           connection.peer, std::string(error.what()));
+                           connection.peer.text, std::string(error.what()));
             connection.closing = true;
             return;
         }
         if (result.error) {
             logger().warning("malformed policy request from %s: %s; closing the connection",
-                             connection.peer, *result.error);
+                             connection.peer.text, *result.error);
             server_.metrics_.count_malformed_request();
             connection.closing = true;
+        }
+    }
+
+    // The deadlines run from a request's first byte and from the last complete request.
+    static void note_progress(Connection& connection, Clock::time_point now, bool was_in_request,
+                              bool completed_some) {
+        if (completed_some) connection.last_request = now;
+        if (!connection.parser.in_request()) {
+            connection.request_started.reset();
+        } else if (!was_in_request || completed_some) {
+            connection.request_started = now;
         }
     }
 
@@ -238,6 +276,7 @@ class PolicyServer::EventLoop {
                 return;
             }
             connection.output.erase(0, static_cast<std::size_t>(sent));
+            connection.output_moved = Clock::now();
         }
     }
 
@@ -258,6 +297,7 @@ class PolicyServer::EventLoop {
 
     void close_now(Connection& connection, bool erase) {
         ::close(connection.fd);
+        server_.peer_limit_.release(connection.peer);
         server_.release();
         server_.metrics_.connection_closed();
         if (erase) connections_.erase(connection.fd);
@@ -294,14 +334,17 @@ class PolicyServer::EventLoop {
     int wake_fd_ = -1;
     int reserve_fd_ = -1;
     std::atomic<bool> stopping_{false};
-    std::chrono::steady_clock::time_point last_refusal_log_{};
+    Clock::time_point last_refusal_log_{};
     std::size_t refusals_not_logged_ = 0;
     std::unordered_map<int, std::unique_ptr<Connection>> connections_;
     std::thread thread_;
 };
 
 PolicyServer::PolicyServer(PolicyServerOptions options, PolicyHandler handler, Metrics& metrics)
-    : options_(std::move(options)), handler_(std::move(handler)), metrics_(metrics) {}
+    : options_(std::move(options)),
+      handler_(std::move(handler)),
+      metrics_(metrics),
+      peer_limit_(options_.per_peer) {}
 
 PolicyServer::~PolicyServer() {
     stop();

@@ -1,7 +1,10 @@
 // The policy protocol server: one listening socket (TCP or Unix) served by a few epoll
 // event loops, because Postfix keeps one connection per smtpd process open for minutes
 // and decisions take microseconds. Past max-connections a new connection is accepted
-// and closed at once (and logged). A malformed request closes its connection only.
+// and closed at once (and logged), and so is one past max-connections-per-peer from one
+// client address. A request must arrive whole within request_timeout of its first byte,
+// so a client trickling bytes cannot hold a slot. A malformed request closes its
+// connection only.
 #pragma once
 
 #include <atomic>
@@ -15,6 +18,7 @@
 
 #include "module/listen_address.h"
 #include "module/metrics.h"
+#include "module/peer_limit.h"
 #include "module/policy_protocol.h"
 
 namespace mailpolicy {
@@ -25,9 +29,15 @@ struct PolicyServerOptions {
     unsigned event_loops = 2;
     // A client that sends requests but does not read its replies is paused past this.
     std::size_t max_pending_output = 256 * 1024;
-    // A connection that sends nothing for this long is closed (Postfix's own idle limit
-    // is 300 s, so only vanished peers get here).
+    // A connection that completes no request for this long is closed (Postfix's own idle
+    // limit is 300 s, so only vanished peers get here). Bytes that do not end a request do
+    // not count: a client trickling bytes is idle.
     std::chrono::milliseconds idle_timeout{std::chrono::minutes(30)};
+    // listen.request-timeout: from a request's first byte to its empty line; also how long
+    // replies may wait unread. Past it the connection is closed.
+    std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
+    // listen.max-connections-per-peer.
+    PeerLimitOptions per_peer;
     // How long stop() waits for replies to requests already received to be written.
     std::chrono::milliseconds drain_timeout{2000};
 };
@@ -62,6 +72,7 @@ class PolicyServer {
     PolicyServerOptions options_;
     PolicyHandler handler_;
     Metrics& metrics_;
+    PeerLimit peer_limit_;
     int listen_fd_ = -1;
     std::uint16_t port_ = 0;
     std::atomic<std::size_t> open_connections_{0};
