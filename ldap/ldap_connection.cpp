@@ -13,10 +13,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include <Poco/Logger.h>
+
+#include "ldap/secret_file.h"
 
 namespace mailpolicy {
 namespace {
@@ -76,6 +76,17 @@ std::string tls_failure_hint(const DirectoryConfig& config) {
            trusted + " and name the host of the URL)";
 }
 
+// bind-password-file through the one secret reader (secret_file.h), as an LdapError.
+std::string read_bind_password(const DirectoryConfig& config) {
+    if (config.bind_password_file.empty())
+        throw LdapError(LDAP_PARAM_ERROR, "bind-dn is set but bind-password-file is not");
+    try {
+        return read_secret_file(config.bind_password_file, "directory.bind-password-file");
+    } catch (const std::runtime_error& error) {
+        throw LdapError(LDAP_PARAM_ERROR, error.what());
+    }
+}
+
 // Overwrites a secret before its memory is released.
 void wipe(std::string& secret) {
     volatile char* bytes = secret.data();
@@ -107,22 +118,6 @@ std::string describe_ldap_result(LDAP* ld, int code) {
         ldap_memfree(diagnostic);
     }
     return text;
-}
-
-std::string read_password_file(const std::string& path) {
-    if (path.empty())
-        throw LdapError(LDAP_PARAM_ERROR, "bind-dn is set but bind-password-file is not");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        throw LdapError(LDAP_PARAM_ERROR,
-                        "cannot read bind-password-file " + path + ": " + std::strerror(errno));
-    }
-    std::ostringstream content;
-    content << in.rdbuf();
-    std::string password = content.str();
-    if (!password.empty() && password.back() == '\n') password.pop_back();
-    if (!password.empty() && password.back() == '\r') password.pop_back();
-    return password;
 }
 
 LdapConnection::LdapConnection(const DirectoryConfig& config) : url_(config.source) {
@@ -210,7 +205,7 @@ void LdapConnection::bind(const DirectoryConfig& config) {
     int rc = LDAP_SUCCESS;
     std::string who;
     if (!config.bind_dn.empty()) {
-        std::string password = read_password_file(config.bind_password_file);
+        std::string password = read_bind_password(config);
         berval credentials{static_cast<ber_len_t>(password.size()), password.data()};
         rc = ldap_sasl_bind_s(ld_, config.bind_dn.c_str(), LDAP_SASL_SIMPLE, &credentials, nullptr,
                               nullptr, nullptr);

@@ -29,10 +29,6 @@ class LdapError : public std::runtime_error {
 // "Invalid credentials (49)", plus the server's diagnostic message when it sent one.
 std::string describe_ldap_result(LDAP* ld, int code);
 
-// Reads bind-password-file: the whole file minus one trailing newline.
-// Throws LdapError naming the file when it cannot be read.
-std::string read_password_file(const std::string& path);
-
 class LdapConnection {
   public:
     // Connects and binds; throws LdapError.

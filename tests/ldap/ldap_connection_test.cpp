@@ -4,6 +4,8 @@
 // ldapi://. The user-visible outcome is status().detail and the published snapshot.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include "ldap/ldap_source.h"
@@ -49,6 +51,43 @@ TEST(LdapConnectionTest, UnreadablePasswordFileIsNamed) {
     EXPECT_NE(source->status().detail.find("bind-password-file " + config.bind_password_file),
               std::string::npos)
         << source->status().detail;
+}
+
+// An empty password would make the simple bind an unauthenticated one, which some
+// servers accept as anonymous: refused before anything is sent.
+TEST(LdapConnectionTest, EmptyPasswordFileIsRefused) {
+    TestSlapd slapd;
+    slapd.add_ldif(sample_directory_ldif());
+    DirectoryConfig config = reader_config(slapd);
+    config.bind_password_file = slapd.directory() + "/empty.pw";
+    std::ofstream(config.bind_password_file) << "\n";
+    ::chmod(config.bind_password_file.c_str(), 0600);
+    SnapshotHolder holder;
+    auto source = make_ldap_source(config, holder);
+    source->start();
+    ASSERT_TRUE(wait_for_state(*source, "failed")) << describe(holder, *source);
+    EXPECT_EQ(source->status().detail,
+              "directory.bind-password-file " + config.bind_password_file + ": is empty");
+    EXPECT_EQ(holder.current(), nullptr);
+}
+
+// The password file goes through the one secret reader: one that others can write is
+// not used, so nobody but its owner decides which password the daemon sends.
+TEST(LdapConnectionTest, PasswordFileOthersCanWriteIsRefused) {
+    TestSlapd slapd;
+    slapd.add_ldif(sample_directory_ldif());
+    DirectoryConfig config = reader_config(slapd);
+    config.bind_password_file = slapd.directory() + "/shared.pw";
+    std::ofstream(config.bind_password_file) << "reader-secret\n";
+    ::chmod(config.bind_password_file.c_str(), 0666);
+    SnapshotHolder holder;
+    auto source = make_ldap_source(config, holder);
+    source->start();
+    ASSERT_TRUE(wait_for_state(*source, "failed")) << describe(holder, *source);
+    EXPECT_NE(source->status().detail.find("group or others can write it (mode 0666)"),
+              std::string::npos)
+        << source->status().detail;
+    EXPECT_EQ(holder.current(), nullptr);
 }
 
 TEST(LdapConnectionTest, PasswordFileWithTrailingNewlineWorks) {
