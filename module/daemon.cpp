@@ -11,6 +11,7 @@
 #include <iostream>
 #include <optional>
 
+#include "module/api_routes.h"
 #include "module/audit_log.h"
 #include "module/daemon_process.h"
 #include "module/health_routes.h"
@@ -96,6 +97,7 @@ void Daemon::start_http() {
     auto router = std::make_shared<HttpRouter>();
     add_health_routes(
         *router, holder_, [this] { return source_->status(); }, metrics_);
+    add_api_routes(*router, ApiContext{holder_, live_policy_, metrics_, audit_.get(), config_.ndr});
     HttpServerOptions options;
     options.listen = *config_.listen.http;
     options.token = http_token_;

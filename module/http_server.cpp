@@ -125,7 +125,9 @@ void send_error(Poco::Net::HTTPServerResponse& response, int status, const std::
 
 void send_text(Poco::Net::HTTPServerResponse& response, int status, const std::string& content_type,
                const std::string& body) {
-    response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    // setStatus alone keeps the default reason, "OK", whatever the status.
+    const auto code = static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status);
+    response.setStatusAndReason(code, Poco::Net::HTTPResponse::getReasonForStatus(code));
     response.setContentType(content_type);
     response.setContentLength(static_cast<std::streamsize>(body.size()));
     response.send() << body;
