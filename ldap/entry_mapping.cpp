@@ -141,15 +141,30 @@ MappedEntry EntryMapper::map(const Entry& entry) {
 }
 
 std::shared_ptr<const Account> EntryMapper::map_account(const Entry& entry) {
-    auto primary = stored_address(entry, "mail", entry.first("mail"));
-    if (!primary) return nullptr;
+    // Every value of mail is the account's (SPEC §2); Account::make keeps the lowest as
+    // the primary, so the result does not depend on the order the server sends them in.
     AccountFields account;
+    for (const auto& value : entry.values("mail")) {
+        auto address = stored_address(entry, "mail", value);
+        if (!address) continue;
+        if (account.primary.empty()) {
+            account.primary = std::move(*address);
+        } else if (*address != account.primary &&
+                   std::find(account.other_mail.begin(), account.other_mail.end(), *address) ==
+                       account.other_mail.end()) {
+            account.other_mail.push_back(std::move(*address));
+        }
+    }
+    if (account.primary.empty()) return nullptr;
     account.dn = entry.dn;
-    account.primary = std::move(*primary);
     for (const auto& attribute : alias_attributes_) {
         for (const auto& value : entry.values(attribute)) {
             auto alias = stored_address(entry, attribute, value);
             if (!alias || *alias == account.primary) continue;
+            if (std::find(account.other_mail.begin(), account.other_mail.end(), *alias) !=
+                account.other_mail.end()) {
+                continue;
+            }
             if (std::find(account.aliases.begin(), account.aliases.end(), *alias) ==
                 account.aliases.end()) {
                 account.aliases.push_back(std::move(*alias));

@@ -6,6 +6,9 @@
 
 #include <Poco/Logger.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "ldap/entry_mapping.h"
 #include "ldap/snapshot.h"
 #include "ldap/snapshot_entries.h"
@@ -18,6 +21,29 @@ namespace {
 std::string_view domain_of(std::string_view address) {
     auto at = address.rfind('@');
     return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
+}
+
+// Every address of the account once: its mail values, then its aliases.
+template <typename Visit>
+void for_each_address(const Account& account, Visit visit) {
+    visit(account.primary());
+    for (std::string_view mail : account.other_mail()) visit(mail);
+    for (std::string_view alias : account.aliases()) visit(alias);
+}
+
+// Each distinct domain of the account's mail values once (claims count accounts per
+// domain, so one account with two values in a domain counts once).
+template <typename Visit>
+void for_each_mail_domain(const Account& account, Visit visit) {
+    visit(domain_of(account.primary()));
+    if (account.other_mail().empty()) return;
+    std::vector<std::string_view> seen{domain_of(account.primary())};
+    for (std::string_view mail : account.other_mail()) {
+        const std::string_view domain = domain_of(mail);
+        if (std::find(seen.begin(), seen.end(), domain) != seen.end()) continue;
+        seen.push_back(domain);
+        visit(domain);
+    }
 }
 
 void warn_conflict(std::string_view what, std::string_view key, std::string_view kept_or_other,
@@ -72,13 +98,15 @@ void Replica::State::claim(const MappedEntry& mapped) {
         auto claim_address = [&](std::string_view address) {
             std::string other = addresses.claim(address, account);
             if (!other.empty()) warn_conflict("address", address, other, account->dn());
-            account_domains.update(domain_of(address), [](std::uint32_t& count) {
+        };
+        for_each_address(*account, claim_address);
+        // Only mail values make their domain hosted; an alias makes only itself local.
+        for_each_mail_domain(*account, [&](std::string_view domain) {
+            account_domains.update(domain, [](std::uint32_t& count) {
                 ++count;
                 return true;
             });
-        };
-        claim_address(account->primary());
-        for (std::string_view alias : account->aliases()) claim_address(alias);
+        });
         for (std::string_view login : account->logins()) {
             std::string other = logins.claim(login, account);
             if (!other.empty()) warn_conflict("login", login, other, account->dn());
@@ -100,13 +128,12 @@ void Replica::State::claim(const MappedEntry& mapped) {
 
 void Replica::State::release(const MappedEntry& mapped) {
     if (const auto& account = mapped.account) {
-        auto release_address = [&](std::string_view address) {
-            addresses.release(address, account.get());
-            account_domains.update(domain_of(address),
+        for_each_address(
+            *account, [&](std::string_view address) { addresses.release(address, account.get()); });
+        for_each_mail_domain(*account, [&](std::string_view domain) {
+            account_domains.update(domain,
                                    [](std::uint32_t& count) { return count > 1 && --count > 0; });
-        };
-        release_address(account->primary());
-        for (std::string_view alias : account->aliases()) release_address(alias);
+        });
         for (std::string_view login : account->logins()) logins.release(login, account.get());
         --account_count;
     }

@@ -53,6 +53,7 @@ std::string lowercase(std::string_view text) {
 std::string_view AccountAddressKeys::operator()(const Account& account,
                                                 std::string_view address) const {
     if (account.primary() == address) return account.primary();
+    if (std::string_view mail = stored(account.other_mail(), address); !mail.empty()) return mail;
     return stored(account.aliases(), address);
 }
 

@@ -77,7 +77,7 @@ std::optional<std::uint64_t> account_text_number(const Account* account, std::st
     if (account == nullptr) return std::nullopt;
     std::uint64_t number = 0;
     if (account->primary() == value) return number;
-    for (const auto& list : {account->aliases(), account->logins()}) {
+    for (const auto& list : {account->other_mail(), account->aliases(), account->logins()}) {
         for (std::string_view text : list) {
             ++number;
             if (text == value) return number;
@@ -166,7 +166,7 @@ std::optional<std::string_view> StoredEntry::account_text(std::uint64_t index) c
     if (!account_) return std::nullopt;
     if (index == 0) return account_->primary();
     std::uint64_t number = 0;
-    for (const auto& list : {account_->aliases(), account_->logins()}) {
+    for (const auto& list : {account_->other_mail(), account_->aliases(), account_->logins()}) {
         for (std::string_view text : list) {
             if (++number == index) return text;
         }

@@ -129,7 +129,8 @@ class StoredEntry {
     std::uint8_t flags() const { return static_cast<std::uint8_t>(bytes()[0]); }
     UuidForm uuid_form() const { return static_cast<UuidForm>(flags() & form_mask); }
     Parts parts() const;
-    // The account's text `index` refers to (primary, aliases, logins, class DN), or
+    // The account's text `index` refers to (primary, other mail values, aliases, logins,
+    // class DN), or
     // nullopt; stored attribute values equal to one of them are kept as that number.
     std::optional<std::string_view> account_text(std::uint64_t index) const;
 

@@ -18,11 +18,14 @@
 namespace mailpolicy {
 
 // An account entry to build. Addresses are normalized (Address::text()); logins lowercase.
+// Every value of `mail` is an address of the account (SPEC §2): Account::make keeps the
+// lowest of `primary` and `other_mail` (compared case-insensitively) as the primary.
 struct AccountFields {
     std::string dn;
-    std::string primary;               // normalized primary address (mail)
-    std::vector<std::string> aliases;  // normalized alias addresses
-    std::vector<std::string> logins;   // login-attribute values
+    std::string primary;                  // normalized value of mail
+    std::vector<std::string> other_mail;  // the other normalized values of mail
+    std::vector<std::string> aliases;     // normalized alias addresses (alias-attributes)
+    std::vector<std::string> logins;      // login-attribute values
     std::optional<std::string> class_dn;
     PolicySettings settings;
 };
@@ -88,10 +91,18 @@ class Account {
     std::string_view dn() const { return {text() + primary_size_, dn_size_}; }
     std::string_view primary() const { return {text(), primary_size_}; }
     // The domain of the primary address ("" if it has no '@').
-    std::string_view primary_domain() const {
-        return primary().substr(primary_domain_offset_);
-    }
+    std::string_view primary_domain() const { return primary().substr(primary_domain_offset_); }
+    // The values of mail other than the primary, ascending; their domains are the
+    // account's local domains too (aliases' domains are not).
+    TextList other_mail() const;
     TextList aliases() const;
+    // True if `address` is one of the account's addresses: mail values or aliases.
+    bool has_address(std::string_view address) const {
+        return primary() == address || other_mail().contains(address) ||
+               aliases().contains(address);
+    }
+    // True if `domain` is the domain of one of the account's mail values.
+    bool has_mail_domain(std::string_view domain) const;
     TextList logins() const;
     // The DN of the class entry the account names, if it names one.
     std::optional<std::string_view> class_dn() const;
@@ -102,28 +113,31 @@ class Account {
 
   private:
     explicit Account(const AccountFields& fields);
+    // make() for fields whose primary is already the lowest mail value.
+    static Pointer make_canonical(const AccountFields& fields);
     struct Deleter {
         void operator()(const Account* account) const;
     };
 
     // The texts follow the object in the same allocation, in this order: primary (read
-    // by every lookup, so next to the settings), dn, class DN, aliases, logins (the
-    // lists with a length before each text).
+    // by every lookup, so next to the settings), dn, class DN, other mail values,
+    // aliases, logins (the lists with a length before each text).
     const char* text() const { return reinterpret_cast<const char*>(this + 1); }
     char* text() { return reinterpret_cast<char*>(this + 1); }
     std::size_t text_size() const {
-        return std::size_t{dn_size_} + primary_size_ + class_dn_size_ + aliases_bytes_ +
-               logins_bytes_;
+        return std::size_t{dn_size_} + primary_size_ + class_dn_size_ + other_mail_bytes_ +
+               aliases_bytes_ + logins_bytes_;
     }
     const char* class_dn_begin() const { return text() + primary_size_ + dn_size_; }
-    const char* aliases_begin() const { return class_dn_begin() + class_dn_size_; }
+    const char* other_mail_begin() const { return class_dn_begin() + class_dn_size_; }
+    const char* aliases_begin() const { return other_mail_begin() + other_mail_bytes_; }
     const char* logins_begin() const { return aliases_begin() + aliases_bytes_; }
 
     PolicySettings settings_;
     std::uint32_t dn_size_ = 0, primary_size_ = 0, class_dn_size_ = 0;
     std::uint32_t primary_domain_offset_ = 0;  // after the last '@' (the end if none)
-    std::uint32_t aliases_bytes_ = 0, logins_bytes_ = 0;
-    std::uint32_t alias_count_ = 0, login_count_ = 0;
+    std::uint32_t other_mail_bytes_ = 0, aliases_bytes_ = 0, logins_bytes_ = 0;
+    std::uint32_t other_mail_count_ = 0, alias_count_ = 0, login_count_ = 0;
     bool has_class_ = false;
 };
 

@@ -22,7 +22,7 @@ bool AccountIndex::holds(const Account& account, std::string_view key) const {
         }
         return false;
     }
-    return account.primary() == key || account.aliases().contains(key);
+    return account.has_address(key);
 }
 
 const AccountMatch* AccountIndex::find(std::string_view key) const {

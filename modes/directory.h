@@ -24,7 +24,7 @@ class Directory {
   public:
     virtual ~Directory() = default;
 
-    // By normalized address (primary or alias), e.g. "alice@example.com".
+    // By normalized address (any mail value or alias), e.g. "alice@example.com".
     virtual const Account* account_by_address(std::string_view address) const = 0;
     // By a login-attribute value (lowercase) or one of the account's addresses.
     virtual const Account* account_by_login(std::string_view login) const = 0;
@@ -33,7 +33,7 @@ class Directory {
     // By DN, compared case-insensitively.
     virtual const PolicyClass* class_by_dn(std::string_view dn) const = 0;
     // True if the directory hosts the domain: a domain entry names it, or some
-    // account's address is in it.
+    // account's mail value is in it (an alias address alone does not make it hosted).
     virtual bool hosts_domain(std::string_view domain) const = 0;
 
     // account_by_address / account_by_login with the account's class and domain entry,

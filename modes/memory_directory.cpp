@@ -1,6 +1,7 @@
 // MemoryDirectory: hash indexes over entries added one by one, read-only afterwards.
 // An address or login claimed by two entries goes to the lowest DN (case-insensitive),
-// whatever the order of adding, so two loads of the same data always agree.
+// whatever the order of adding, so two loads of the same data always agree. Hosted
+// domains are the domain entries' names and the domains of mail values, not of aliases.
 
 #include "modes/memory_directory.h"
 
@@ -38,20 +39,23 @@ std::string_view domain_of(std::string_view address) {
 
 std::size_t MemoryDirectory::add(const AccountFields& account) {
     const Account::Pointer& stored = accounts_.emplace_back(Account::make(account));
-    std::vector<std::string_view> addresses;
-    addresses.reserve(1 + stored->aliases().size());
-    addresses.push_back(stored->primary());
-    for (std::string_view alias : stored->aliases()) addresses.push_back(alias);
-    std::sort(addresses.begin(), addresses.end());
-    addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
+    // Mail values first: only their domains become hosted (SPEC §2), aliases' do not.
+    std::vector<std::pair<std::string_view, bool>> addresses;  // address, is a mail value
+    addresses.reserve(1 + stored->other_mail().size() + stored->aliases().size());
+    addresses.emplace_back(stored->primary(), true);
+    for (std::string_view mail : stored->other_mail()) addresses.emplace_back(mail, true);
+    for (std::string_view alias : stored->aliases()) addresses.emplace_back(alias, false);
 
     std::size_t conflicts = 0;
-    for (std::string_view address : addresses) {
+    std::vector<std::string_view> claimed;
+    for (const auto& [address, is_mail] : addresses) {
         if (address.empty()) continue;
+        if (is_mail) ++account_domains_[std::string(domain_of(address))];
+        if (std::find(claimed.begin(), claimed.end(), address) != claimed.end()) continue;
+        claimed.push_back(address);
         AccountMatch& match = by_address_.claim(address);
         if (claim_lowest_dn(match.account, stored.get())) ++conflicts;
         link(match);
-        ++account_domains_[std::string(domain_of(address))];
     }
     for (std::string_view login : stored->logins()) {
         AccountMatch& match = by_login_.claim(ascii_lowercase(login));

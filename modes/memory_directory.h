@@ -68,7 +68,7 @@ class MemoryDirectory final : public Directory {
     std::unordered_map<std::string, std::unique_ptr<PolicyClass>, CaseInsensitiveHash,
                        CaseInsensitiveEqual>
         classes_;  // key: DN, compared case-insensitively
-    // Every hosted domain -> number of account addresses in it (0: named by an entry only).
+    // Every hosted domain -> number of mail values in it (0: named by a domain entry only).
     Index<std::size_t> account_domains_;
     std::size_t address_conflicts_ = 0;
 };

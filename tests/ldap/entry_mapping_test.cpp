@@ -90,6 +90,21 @@ TEST(EntryMapping, PrimaryAddressIsNormalizedWithoutRemovingExtensions) {
     EXPECT_EQ(mapped.account->primary(), "bob+lists@example.com");
 }
 
+TEST(EntryMapping, EveryMailValueIsAnAddressAndTheLowestIsThePrimary) {
+    EntryMapper mapper{DirectoryConfig{}};
+    for (const char* ldif :
+         {"dn: uid=m,dc=test\nmail: Zed@example.org\nmail: bad value\nmail: AMY@example.com\n"
+          "mail: zed@EXAMPLE.org\n",
+          "dn: uid=m,dc=test\nmail: amy@example.com\nmail: zed@example.org\n"}) {
+        auto mapped = mapper.map(entry_from(ldif));
+        ASSERT_TRUE(mapped.account) << ldif;
+        EXPECT_EQ(mapped.account->primary(), "amy@example.com") << ldif;
+        EXPECT_TRUE(mapped.account->has_address("zed@example.org")) << ldif;
+        EXPECT_TRUE(mapped.account->has_mail_domain("example.org")) << ldif;
+        EXPECT_TRUE(mapped.account->aliases().empty()) << ldif;
+    }
+}
+
 TEST(EntryMapping, AccountFilterDecidesWhoIsAnAccount) {
     DirectoryConfig config;
     config.account_filter = "(&(objectClass=inetOrgPerson)(!(accountStatus=disabled)))";

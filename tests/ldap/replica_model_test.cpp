@@ -32,6 +32,8 @@ Entry random_entry(std::mt19937& random, int number) {
     entry.dn = "uid=e" + std::to_string(number) + ",dc=test";
     if (random() % 2) entry.uuid = "uuid-" + std::to_string(number);
     entry.attributes["mail"] = {addresses[random() % addresses.size()]};
+    if (random() % 3 == 0)
+        entry.attributes["mail"].push_back(addresses[random() % addresses.size()]);
     for (unsigned i = random() % 3; i > 0; --i) {
         entry.attributes["mailalternateaddress"].push_back(addresses[random() % addresses.size()]);
     }

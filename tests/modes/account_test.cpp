@@ -41,6 +41,25 @@ TEST(Account, GivesBackEveryFieldItWasMadeOf) {
     EXPECT_EQ(again.settings.receive.reject_text, "Not from there");
 }
 
+TEST(Account, TheLowestMailValueIsThePrimaryWhateverTheOrder) {
+    AccountFields fields = account("uid=m,dc=test", "zed@example.org", {"alias@outside.test"});
+    fields.other_mail = {"Amy@example.com", "zed@example.org", "bea@example.net"};
+    const Account::Pointer made = Account::make(fields);
+    EXPECT_EQ(made->primary(), "Amy@example.com");
+    EXPECT_EQ(made->primary_domain(), "example.com");
+    EXPECT_EQ(made->other_mail().to_vector(),
+              (std::vector<std::string>{"bea@example.net", "zed@example.org"}));
+    EXPECT_EQ(made->aliases().to_vector(), fields.aliases);
+    for (const char* address :
+         {"Amy@example.com", "bea@example.net", "zed@example.org", "alias@outside.test"}) {
+        EXPECT_TRUE(made->has_address(address)) << address;
+    }
+    EXPECT_FALSE(made->has_address("amy@example.org"));
+    EXPECT_TRUE(made->has_mail_domain("example.net"));
+    EXPECT_FALSE(made->has_mail_domain("outside.test")) << "aliases' domains are not local";
+    EXPECT_EQ(made->fields().other_mail, made->other_mail().to_vector());
+}
+
 TEST(Account, WithoutAliasesLoginsOrClassHasEmptyOnes) {
     const Account::Pointer made = Account::make(account("uid=x,dc=test", "x@test"));
     EXPECT_TRUE(made->aliases().empty());
@@ -63,7 +82,8 @@ TEST(Account, PrimaryWithoutAtHasNoDomain) {
 TEST(Account, ManyLongAliasesAreKeptInOrder) {
     AccountFields fields = account("uid=many,dc=test", "many@example.com");
     for (int i = 0; i < 300; ++i) {
-        fields.aliases.push_back("alias-" + std::to_string(i) + std::string(200, 'x') + "@example.com");
+        fields.aliases.push_back("alias-" + std::to_string(i) + std::string(200, 'x') +
+                                 "@example.com");
     }
     EXPECT_EQ(Account::make(fields)->aliases().to_vector(), fields.aliases);
 }

@@ -64,7 +64,8 @@ TEST(MemoryDirectory, DnComparisonForDuplicatesIgnoresCase) {
     MemoryDirectory directory;
     directory.add(account("UID=ZED,dc=example,dc=com", "shared@example.com"));
     directory.add(account("uid=bob,dc=example,dc=com", "shared@example.com"));
-    EXPECT_EQ(directory.account_by_address("shared@example.com")->dn(), "uid=bob,dc=example,dc=com");
+    EXPECT_EQ(directory.account_by_address("shared@example.com")->dn(),
+              "uid=bob,dc=example,dc=com");
 }
 
 TEST(MemoryDirectory, AnAccountListingItsOwnAddressTwiceIsNoConflict) {
@@ -91,14 +92,19 @@ TEST(MemoryDirectory, FindsClassesByDnIgnoringCase) {
     EXPECT_EQ(directory.class_by_dn("cn=staff,ou=classes,dc=example,dc=com"), nullptr);
 }
 
-TEST(MemoryDirectory, HostsDomainsNamedByEntriesOrHoldingAnAccountAddress) {
+TEST(MemoryDirectory, HostsDomainsNamedByEntriesOrHoldingAMailValue) {
     MemoryDirectory directory;
     directory.add(domain("dc=example,dc=com", {"example.com", "example.net"}));
-    directory.add(account("uid=carol,dc=other", "carol@other.org", {"c@alias.org"}));
+    AccountFields carol = account("uid=carol,dc=other", "carol@other.org", {"c@alias.org"});
+    carol.other_mail = {"carol@second.org"};
+    directory.add(carol);
     EXPECT_TRUE(directory.hosts_domain("example.com"));
     EXPECT_TRUE(directory.hosts_domain("example.net"));
     EXPECT_TRUE(directory.hosts_domain("other.org"));
-    EXPECT_TRUE(directory.hosts_domain("alias.org"));
+    EXPECT_TRUE(directory.hosts_domain("second.org"));
+    EXPECT_FALSE(directory.hosts_domain("alias.org")) << "an alias makes only itself local";
+    EXPECT_EQ(directory.account_by_address("c@alias.org"),
+              directory.account_by_address("carol@second.org"));
     EXPECT_FALSE(directory.hosts_domain("sub.example.com"));
     EXPECT_FALSE(directory.hosts_domain("outside.example"));
 }
@@ -118,9 +124,9 @@ TEST(MemoryDirectory, MatchesCarryTheClassAndDomainEntriesWhateverTheOrderOfAddi
         directory.add(account("uid=dave,dc=other", "dave@other.org"));
         if (!entries_first) add_entries();
 
-        for (const AccountMatch match : {directory.match_address("alice@example.com"),
-                                         directory.match_address("al@example.net"),
-                                         directory.match_login("alice")}) {
+        for (const AccountMatch match :
+             {directory.match_address("alice@example.com"),
+              directory.match_address("al@example.net"), directory.match_login("alice")}) {
             ASSERT_TRUE(match) << entries_first;
             EXPECT_EQ(match.account->primary(), "alice@example.com");
             EXPECT_EQ(match.policy_class, directory.class_by_dn("cn=staff,dc=example,dc=com"));
