@@ -1,8 +1,9 @@
 // The cache file: "MPCACHE\n", version, payload length and FNV-1a checksum, then the
-// sync cookie and the entries as compact records. Written to <path>.tmp, fsynced and
-// renamed, so a crash leaves the old file or the new one; truncation and corruption
-// are detected by the length and checksum before anything is believed. Read in two
-// streaming passes (check, then entries one at a time), never held whole in memory.
+// sync cookie and the entries as compact records. Written to <path>.tmp (safe_file.h:
+// never through a planted symlink), fsynced and renamed, so a crash leaves the old file
+// or the new one; truncation and corruption are detected by the length and checksum
+// before anything is believed. Read in two streaming passes (check, then entries one at
+// a time), never held whole in memory.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <stdexcept>
 
 #include "ldap/replica.h"
+#include "ldap/safe_file.h"
 #include "ldap/snapshot_record.h"
 
 namespace mailpolicy {
@@ -85,16 +87,6 @@ class PayloadWriter {
     std::string buffer_;
 };
 
-void sync_directory_of(const std::string& path) {
-    auto slash = path.rfind('/');
-    std::string directory = slash == std::string::npos ? "." : path.substr(0, slash + 1);
-    int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) fail_errno(path, "open directory");
-    int result = ::fsync(fd);
-    ::close(fd);
-    if (result != 0) fail_errno(path, "fsync directory");
-}
-
 void write_payload(int fd, const std::string& temporary, std::string_view cookie, std::size_t count,
                    const std::function<void(const RecordSink&)>& each) {
     std::string header(header_size, '\0');
@@ -130,20 +122,9 @@ void write_payload(int fd, const std::string& temporary, std::string_view cookie
 
 void write_cache_records(const std::string& path, std::string_view cookie, std::size_t count,
                          const std::function<void(const RecordSink&)>& each) {
-    std::string temporary = path + ".tmp";
-    int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) fail_errno(temporary, "create");
-    try {
-        write_payload(fd, temporary, cookie, count, each);
-        if (::fsync(fd) != 0) fail_errno(temporary, "fsync");
-    } catch (...) {
-        ::close(fd);
-        ::unlink(temporary.c_str());
-        throw;
-    }
-    if (::close(fd) != 0) fail_errno(temporary, "close");
-    if (::rename(temporary.c_str(), path.c_str()) != 0) fail_errno(path, "rename");
-    sync_directory_of(path);
+    FileReplacement file(path);
+    write_payload(file.descriptor(), file.temporary_path(), cookie, count, each);
+    file.commit();
 }
 
 void save_cache(const std::string& path, const CacheContent& content) {

@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "ldap/safe_file.h"
 #include "module/audit_format.h"
 
 namespace mailpolicy {
@@ -29,10 +30,9 @@ namespace {
                              std::strerror(errno));
 }
 
-// Appends `data` to `path` and fsyncs it.
-void write_durably(const std::string& path, const std::string& data, int flags) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0600);
-    if (fd < 0) fail("open", path);
+// Appends `data` to `path` and fsyncs it; never through a symlink (safe_file.h).
+void append_durably(const std::string& path, const std::string& data) {
+    const int fd = open_for_append(path);
     std::size_t done = 0;
     while (done < data.size()) {
         const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
@@ -120,7 +120,7 @@ AuditSpool::AuditSpool(std::string path)
         last = *(end - 1);
     }
     if (last != '\n') {
-        write_durably(path_, "\n", O_APPEND);
+        append_durably(path_, "\n");
         ++lines_;
     }
 }
@@ -130,7 +130,7 @@ void AuditSpool::append(const std::vector<AuditRecord>& records) {
     std::string data;
     for (const AuditRecord& record : records) data += encode_spool_line(record) + "\n";
     std::lock_guard lock(mutex_);
-    write_durably(path_, data, O_APPEND);
+    append_durably(path_, data);
     lines_ += records.size();
 }
 
@@ -168,9 +168,7 @@ void AuditSpool::drop_front(const Front& front) {
         return;
     }
     // A crash before the rename replays this front once more: at-least-once.
-    const std::string temporary = done_path_ + ".tmp";
-    write_durably(temporary, std::to_string(offset_) + "\n", O_TRUNC);
-    if (::rename(temporary.c_str(), done_path_.c_str()) != 0) fail("replace", done_path_);
+    replace_file(done_path_, std::to_string(offset_) + "\n");
 }
 
 std::size_t AuditSpool::size() const {

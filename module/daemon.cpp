@@ -11,6 +11,7 @@
 #include <iostream>
 #include <optional>
 
+#include "ldap/safe_file.h"
 #include "module/api_routes.h"
 #include "module/audit_log.h"
 #include "module/daemon_process.h"
@@ -33,9 +34,25 @@ std::string parent_directory(const std::string& path) {
     return parent.empty() ? "." : parent.string();
 }
 
-void create_directory_for(const std::string& path) {
-    std::error_code error;
-    std::filesystem::create_directories(parent_directory(path), error);
+// The directories the daemon writes state into: the cache file's (the audit spool's
+// too) and the SQLite audit database's.
+std::vector<std::string> state_directories(const Config& config) {
+    std::vector<std::string> directories = {parent_directory(config.directory.cache_file)};
+    if (config.audit.store.starts_with("sqlite:")) {
+        const std::string database = parent_directory(config.audit.store.substr(7));
+        if (database != directories.front()) directories.push_back(database);
+    }
+    return directories;
+}
+
+// Creates missing state directories, then refuses any that others could plant a
+// symlink in (safe_file.h). Throws std::runtime_error naming the directory.
+void prepare_state_directories(const Config& config) {
+    for (const std::string& directory : state_directories(config)) {
+        std::error_code error;
+        std::filesystem::create_directories(directory, error);
+        check_state_directory(directory);
+    }
 }
 
 bool same_directory_config(const DirectoryConfig& a, const DirectoryConfig& b) {
@@ -84,9 +101,7 @@ class Daemon {
 
 void Daemon::start_audit() {
     const std::string spool = parent_directory(config_.directory.cache_file) + "/audit.spool";
-    create_directory_for(config_.directory.cache_file);
-    if (config_.audit.store.starts_with("sqlite:"))
-        create_directory_for(config_.audit.store.substr(7));
+    prepare_state_directories(config_);
     audit_ = std::make_unique<AuditLog>(make_audit_store(config_.audit.store), spool,
                                         config_.audit.retention);
     audit_->start();

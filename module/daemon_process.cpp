@@ -13,6 +13,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "ldap/safe_file.h"
+
 namespace mailpolicy {
 
 void StartupReport::success() {
@@ -80,16 +82,10 @@ StartupReport detach() {
 }
 
 void write_pidfile(const std::string& path) {
-    const std::string temporary = path + ".tmp";
-    FILE* file = std::fopen(temporary.c_str(), "w");
-    if (!file) {
-        throw std::runtime_error("cannot write pid file " + path + ": " + std::strerror(errno));
-    }
-    std::fprintf(file, "%ld\n", static_cast<long>(::getpid()));
-    const bool written = std::fclose(file) == 0;
-    if (!written || std::rename(temporary.c_str(), path.c_str()) != 0) {
-        ::unlink(temporary.c_str());
-        throw std::runtime_error("cannot write pid file " + path + ": " + std::strerror(errno));
+    try {
+        replace_file(path, std::to_string(::getpid()) + "\n", 0644);
+    } catch (const std::exception& error) {
+        throw std::runtime_error("cannot write pid file " + path + ": " + error.what());
     }
 }
 

@@ -26,7 +26,8 @@ class StartupReport {
 // process waits for the report and exits with 0 or 1. Call before any thread starts.
 StartupReport detach();
 
-// Writes the pid file (atomically: temp file, rename). Throws std::runtime_error.
+// Writes the pid file (atomically: temp file, rename; never through a symlink).
+// Throws std::runtime_error.
 void write_pidfile(const std::string& path);
 
 // Blocks TERM, INT and HUP in this thread and every thread it starts later; ignores PIPE.

@@ -75,6 +75,18 @@ TEST_F(CacheFileTest, RoundTrip) {
     EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
 }
 
+// A symlink planted at the temporary path (the state directory is the daemon's, but the
+// write happens as whoever runs it, often root) must not carry the write elsewhere.
+TEST_F(CacheFileTest, ASymlinkAtTheTemporaryPathIsNotWrittenThrough) {
+    const std::string outside = directory + "/outside";
+    std::ofstream(outside) << "precious\n";
+    std::filesystem::create_symlink(outside, path + ".tmp");
+    replica_of(sample().entries)->save_cache(path, "cookie-1");
+    std::ifstream in(outside);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "precious\n");
+    EXPECT_EQ(load_cache(path).cookie, "cookie-1");
+}
+
 TEST_F(CacheFileTest, ReplicaSavesAndReloadsItsEntries) {
     replica_of(sample().entries)->save_cache(path, "cookie-1");
 

@@ -34,6 +34,11 @@ AuditRecord numbered(int n) {
     return r;
 }
 
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 class AuditSpoolTest : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -100,6 +105,30 @@ TEST_F(AuditSpoolTest, ASpoolLeftByACrashIsCountedAndItsTornLineSkipped) {
     ASSERT_EQ(front.records.size(), 2u);  // the torn line is skipped, the next one intact
     EXPECT_EQ(front.records[0].recipient, "0@y.test");
     EXPECT_EQ(front.records[1].recipient, "1@y.test");
+}
+
+// Symlinks planted in the state directory: the spool and its offset's temporary file
+// are never written through; the file they point to stays as it was.
+TEST_F(AuditSpoolTest, ASymlinkAtTheSpoolIsRefusedNotWrittenThrough) {
+    const std::string outside = directory_ + "/outside";
+    std::ofstream(outside) << "precious\n";
+    std::filesystem::create_symlink(outside, path());
+    EXPECT_THROW(AuditSpool(path()).append({numbered(0)}), std::runtime_error);
+    EXPECT_EQ(read_text(outside), "precious\n");
+}
+
+TEST_F(AuditSpoolTest, ASymlinkAtTheDoneTemporaryFileIsNotWrittenThrough) {
+    const std::string outside = directory_ + "/outside";
+    std::ofstream(outside) << "precious\n";
+    AuditSpool spool(path());
+    spool.append({numbered(0), numbered(1)});
+    std::filesystem::create_symlink(outside, path() + ".done.tmp");
+    spool.drop_front(spool.read_front(1));
+    EXPECT_EQ(read_text(outside), "precious\n");
+    EXPECT_FALSE(std::filesystem::is_symlink(path() + ".done"));
+    const auto rest = AuditSpool(path()).read_front(10);
+    ASSERT_EQ(rest.records.size(), 1u);
+    EXPECT_EQ(rest.records[0], numbered(1));
 }
 
 TEST_F(AuditSpoolTest, AMissingDirectoryIsAnErrorNamingTheFile) {

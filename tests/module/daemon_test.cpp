@@ -67,6 +67,16 @@ class DaemonTest : public ::testing::Test {
         daemon_ = std::make_unique<ChildProcess>(argv, directory_ / "output");
     }
 
+    // The exit status of a daemon expected to give up by itself; 137 (killed) when it
+    // still runs after `deadline`.
+    int exit_status_within(std::chrono::milliseconds deadline) {
+        for (auto until = std::chrono::steady_clock::now() + deadline;
+             std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(20ms)) {
+            if (!daemon_->running()) break;
+        }
+        return daemon_->stop(SIGKILL, 5s);
+    }
+
     bool wait_ready() {
         for (auto deadline = std::chrono::steady_clock::now() + 20s;
              std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms)) {
@@ -158,6 +168,33 @@ TEST_F(DaemonTest, DetachedStartFailureIsReportedByTheParent) {
     EXPECT_NE(result.output.find("cannot listen on 127.0.0.1:" + std::to_string(busy)),
               std::string::npos)
         << result.output;
+}
+
+// A symlink planted at the pid file's temporary path (the daemon writes it as root)
+// must not carry the write to the file it points to.
+TEST_F(DaemonTest, ThePidFileIsNeverWrittenThroughASymlink) {
+    const std::string pidfile = (directory_ / "mailpolicyd.pid").string();
+    std::ofstream(directory_ / "outside") << "precious\n";
+    fs::create_symlink(directory_ / "outside", pidfile + ".tmp");
+    start({"--pidfile", pidfile});
+    ASSERT_TRUE(wait_ready()) << output();
+    EXPECT_EQ(test::read_file(pidfile), std::to_string(daemon_->pid()) + "\n");
+    EXPECT_EQ(test::read_file(directory_ / "outside"), "precious\n");
+    EXPECT_EQ(daemon_->stop(SIGTERM, 10s), 0) << output();
+}
+
+TEST_F(DaemonTest, AWorldWritableStateDirectoryIsRefusedByName) {
+    const fs::path state = directory_ / "var";
+    fs::create_directories(state);
+    fs::permissions(state, fs::perms::all);
+    start();
+    EXPECT_EQ(exit_status_within(20s), 1);
+    EXPECT_NE(output().find("state directory " + state.string() +
+                            ": is writable by group or others (mode 0777; chmod go-w " +
+                            state.string() + ")"),
+              std::string::npos)
+        << output();
+    EXPECT_FALSE(fs::exists(state / "audit.db"));
 }
 
 TEST_F(DaemonTest, BadConfigIsRefusedWithExitStatusTwo) {
