@@ -16,6 +16,7 @@
 
 #include <Poco/Logger.h>
 
+#include "ldap/ldap_tls_options.h"
 #include "ldap/secret_file.h"
 
 namespace mailpolicy {
@@ -69,8 +70,9 @@ bool tcp_reachable(const std::string& url, int timeout_ms) {
 
 // What an admin should check when the TLS handshake fails.
 std::string tls_failure_hint(const DirectoryConfig& config) {
-    std::string trusted = config.tls_ca_file.empty() ? "the system's CA certificates"
-                                                     : "tls-ca-file " + config.tls_ca_file;
+    std::string trusted = config.tls_ca_file.empty()
+                              ? "the system's CA bundle " + system_ca_bundle()
+                              : "tls-ca-file " + config.tls_ca_file;
     return "the TLS handshake failed: the server's certificate was not accepted (it must be "
            "signed by a CA in " +
            trusted + " and name the host of the URL)";
@@ -173,19 +175,8 @@ void LdapConnection::set_options(const DirectoryConfig& config) {
     ldap_set_option(ld_, LDAP_OPT_X_KEEPALIVE_PROBES, &probes);
     ldap_set_option(ld_, LDAP_OPT_X_KEEPALIVE_INTERVAL, &interval);
 
-    bool wants_tls = config.starttls != DirectoryConfig::StartTls::No || is_ldaps(config.source);
-    if (wants_tls && !config.tls_ca_file.empty()) {
-        int rc = ldap_set_option(ld_, LDAP_OPT_X_TLS_CACERTFILE, config.tls_ca_file.c_str());
-        if (rc != LDAP_OPT_SUCCESS) {
-            throw LdapError(rc, "cannot use tls-ca-file " + config.tls_ca_file + ": " +
-                                    describe_ldap_result(ld_, rc));
-        }
-        int is_server = 0;  // LDAP_OPT_X_TLS_NEWCTX takes "is server": we are a client
-        rc = ldap_set_option(ld_, LDAP_OPT_X_TLS_NEWCTX, &is_server);
-        if (rc != LDAP_OPT_SUCCESS) {
-            throw LdapError(rc, "cannot set up TLS with tls-ca-file " + config.tls_ca_file + ": " +
-                                    describe_ldap_result(ld_, rc));
-        }
+    if (config.starttls != DirectoryConfig::StartTls::No || is_ldaps(config.source)) {
+        configure_client_tls(ld_, config);
     }
 }
 

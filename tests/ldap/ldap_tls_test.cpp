@@ -1,10 +1,14 @@
 // TLS to the directory, as [directory] asks: StartTLS demand/try, and ldaps:// sources.
 // The right CA loads the directory and follows changes; a CA that did not sign the
-// server's certificate is refused with a message naming TLS and the certificate, and the
-// source keeps retrying (serving nothing, or the cache file). Certificates are made
-// fresh for each run by TestSlapd (openssl, EC keys: fast).
+// server's certificate, a certificate for another name and a self-signed one are refused
+// with a message naming TLS and the certificate, and the source keeps retrying (serving
+// nothing, or the cache file). Every test runs with LDAPTLS_REQCERT=never in the
+// environment, as an admin's shell may have it: the daemon must verify all the same.
+// Certificates are made fresh for each run by TestSlapd (openssl, EC keys: fast).
 #include <gtest/gtest.h>
+#include <ldap.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -17,10 +21,23 @@ namespace {
 using namespace mailpolicy::test;
 using std::chrono::seconds;
 
-TestSlapdOptions with_tls() {
+// Set before main(), so before libldap reads its environment (once, on first use).
+const bool hostile_environment = ::setenv("LDAPTLS_REQCERT", "never", 1) == 0;
+
+TestSlapdOptions with_tls(
+    TestSlapdOptions::Certificate certificate = TestSlapdOptions::Certificate::ForTheHost) {
     TestSlapdOptions options;
     options.tls = true;
+    options.certificate = certificate;
     return options;
+}
+
+// libldap's global default really is "never" here, or these tests would prove nothing.
+void expect_ambient_reqcert_never() {
+    ASSERT_TRUE(hostile_environment);
+    int ambient = -1;
+    ASSERT_EQ(ldap_get_option(nullptr, LDAP_OPT_X_TLS_REQUIRE_CERT, &ambient), LDAP_OPT_SUCCESS);
+    ASSERT_EQ(ambient, LDAP_OPT_X_TLS_NEVER);
 }
 
 bool mentions(const std::string& text, const std::string& word) {
@@ -29,8 +46,64 @@ bool mentions(const std::string& text, const std::string& word) {
 
 class LdapTlsTest : public SampleDirectoryTest {
   protected:
-    LdapTlsTest() : SampleDirectoryTest(with_tls()) {}
+    explicit LdapTlsTest(
+        TestSlapdOptions::Certificate certificate = TestSlapdOptions::Certificate::ForTheHost)
+        : SampleDirectoryTest(with_tls(certificate)) {}
+    void SetUp() override {
+        SampleDirectoryTest::SetUp();
+        expect_ambient_reqcert_never();
+    }
+
+    // Starts the source and expects it refused: a message about the certificate, nothing
+    // published.
+    void expect_refused() {
+        auto source = start_source();
+        ASSERT_TRUE(wait_until([&] { return source->status().state != "loading"; }));
+        std::string detail = source->status().detail;
+        EXPECT_TRUE(mentions(detail, "certificate")) << detail;
+        EXPECT_EQ(holder_.current(), nullptr) << describe(holder_, *source);
+    }
 };
+
+class LdapTlsWrongNameTest : public LdapTlsTest {
+  protected:
+    LdapTlsWrongNameTest() : LdapTlsTest(TestSlapdOptions::Certificate::WrongName) {}
+};
+
+class LdapTlsSelfSignedTest : public LdapTlsTest {
+  protected:
+    LdapTlsSelfSignedTest() : LdapTlsTest(TestSlapdOptions::Certificate::SelfSigned) {}
+};
+
+TEST_F(LdapTlsWrongNameTest, LdapsRefusesACertificateForAnotherName) {
+    config_.source = slapd_.ldaps_url();
+    config_.tls_ca_file = slapd_.ca_file();
+    expect_refused();
+}
+
+TEST_F(LdapTlsWrongNameTest, StartTlsDemandRefusesACertificateForAnotherName) {
+    config_.starttls = DirectoryConfig::StartTls::Demand;
+    config_.tls_ca_file = slapd_.ca_file();
+    expect_refused();
+}
+
+TEST_F(LdapTlsSelfSignedTest, LdapsRefusesASelfSignedCertificate) {
+    config_.source = slapd_.ldaps_url();
+    config_.tls_ca_file = slapd_.ca_file();
+    expect_refused();
+}
+
+TEST_F(LdapTlsSelfSignedTest, LdapsWithTheSystemCaBundleRefusesASelfSignedCertificate) {
+    config_.source = slapd_.ldaps_url();
+    config_.tls_ca_file.clear();
+    expect_refused();
+}
+
+TEST_F(LdapTlsSelfSignedTest, StartTlsDemandRefusesASelfSignedCertificate) {
+    config_.starttls = DirectoryConfig::StartTls::Demand;
+    config_.tls_ca_file = slapd_.ca_file();
+    expect_refused();
+}
 
 TEST_F(LdapTlsTest, StartTlsDemandWithTheRightCaLoads) {
     config_.starttls = DirectoryConfig::StartTls::Demand;

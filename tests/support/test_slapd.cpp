@@ -143,7 +143,7 @@ TestSlapd::~TestSlapd() {
 }
 
 std::string TestSlapd::url() const {
-    return "ldap://127.0.0.1:" + std::to_string(port_) + "/";
+    return "ldap://" + options_.host + ":" + std::to_string(port_) + "/";
 }
 
 std::string TestSlapd::ldapi_url() const {
@@ -154,7 +154,7 @@ std::string TestSlapd::ldapi_url() const {
 }
 
 std::string TestSlapd::ldaps_url() const {
-    return "ldaps://127.0.0.1:" + std::to_string(ldaps_port_) + "/";
+    return "ldaps://" + options_.host + ":" + std::to_string(ldaps_port_) + "/";
 }
 
 std::string TestSlapd::admin_password_file() const {
@@ -168,6 +168,9 @@ std::string TestSlapd::ca_file() const {
 }
 std::string TestSlapd::other_ca_file() const {
     return directory_ + "/other-ca.pem";
+}
+std::string TestSlapd::log() const {
+    return read_file(directory_ + "/slapd.log");
 }
 
 void TestSlapd::make_certificates() {
@@ -187,9 +190,19 @@ void TestSlapd::make_certificates() {
                      "-subj", "/CN=TestCA"}));
     openssl(new_key({"req", "-x509", "-days", "2", "-keyout", d + "/other.key", "-out",
                      other_ca_file(), "-subj", "/CN=OtherCA"}));
-    openssl(new_key({"req", "-keyout", d + "/server.key", "-out", d + "/server.csr", "-subj",
-                     "/CN=127.0.0.1"}));
-    write_file(d + "/san.ext", "subjectAltName=IP:127.0.0.1\n");
+    using Certificate = TestSlapdOptions::Certificate;
+    const bool wrong_name = options_.certificate == Certificate::WrongName;
+    const std::string name = wrong_name ? "ldap.wrong-name.test" : options_.host;
+    const std::string san = wrong_name ? "DNS:" + name : "IP:" + name;
+    if (options_.certificate == Certificate::SelfSigned) {
+        openssl(new_key({"req", "-x509", "-days", "2", "-keyout", d + "/server.key", "-out",
+                         d + "/server.pem", "-subj", "/CN=" + name, "-addext",
+                         "subjectAltName=" + san}));
+        return;
+    }
+    openssl(new_key(
+        {"req", "-keyout", d + "/server.key", "-out", d + "/server.csr", "-subj", "/CN=" + name}));
+    write_file(d + "/san.ext", "subjectAltName=" + san + "\n");
     openssl({"x509", "-req", "-in", d + "/server.csr", "-CA", ca_file(), "-CAkey", d + "/ca.key",
              "-CAcreateserial", "-out", d + "/server.pem", "-days", "2", "-extfile",
              d + "/san.ext"});
@@ -289,7 +302,7 @@ void TestSlapd::start() {
             if (ldaps_port_ == 0) ldaps_port_ = free_loopback_port();
             listeners += " " + ldaps_url();
         }
-        std::vector<std::string> arguments{"slapd", "-d", "0", "-h", listeners};
+        std::vector<std::string> arguments{"slapd", "-d", options_.debug_level, "-h", listeners};
         for (const auto& argument : config_arguments()) arguments.push_back(argument);
         pid_ = spawn(arguments, directory_ + "/empty", directory_ + "/slapd.out",
                      directory_ + "/slapd.log");

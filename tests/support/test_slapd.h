@@ -29,10 +29,24 @@ struct TestSlapdOptions {
     // schema: tests load schema/mailpolicy.ldif themselves through config_add().
     // The config database is managed by this uid over ldapi:// (SASL EXTERNAL).
     bool cn_config = false;
-    // TLS: a fresh CA and a certificate for 127.0.0.1 that it signed (openssl, EC keys),
+    // TLS: a fresh CA and a certificate for the host that it signed (openssl, EC keys),
     // configured for StartTLS, plus a second listener on ldaps_url(). ca_file() is the CA
     // to trust; other_ca_file() a CA that signed nothing.
     bool tls = false;
+    // The certificate the server shows with `tls`: signed by ca_file() for the host,
+    // signed by ca_file() for another name, or self-signed for the host (for the tests
+    // that a client refuses them).
+    enum class Certificate {
+        ForTheHost,
+        WrongName,
+        SelfSigned
+    } certificate = Certificate::ForTheHost;
+    // The address of the ldap:// and ldaps:// listeners (a non-loopback address of this
+    // machine for tests of what is sent to a remote server).
+    std::string host = "127.0.0.1";
+    // slapd's -d level: "0" for nothing, "stats" for a line per connection and operation
+    // in log() (BIND dn=… mech=SIMPLE ssf=0 shows a cleartext bind).
+    std::string debug_level = "0";
 };
 
 // Outcome of one LDAP tool run, for tests that expect the server to refuse something.
@@ -50,10 +64,10 @@ class TestSlapd {
     TestSlapd(const TestSlapd&) = delete;
     TestSlapd& operator=(const TestSlapd&) = delete;
 
-    // "ldap://127.0.0.1:<port>/" and the ldapi:// URL of its unix socket.
+    // "ldap://<host>:<port>/" and the ldapi:// URL of its unix socket.
     std::string url() const;
     std::string ldapi_url() const;
-    // "ldaps://127.0.0.1:<port>/" (only with the tls option).
+    // "ldaps://<host>:<port>/" (only with the tls option).
     std::string ldaps_url() const;
     int port() const { return port_; }
     const std::string& directory() const { return directory_; }
@@ -66,6 +80,8 @@ class TestSlapd {
     // PEM files of the tls option.
     std::string ca_file() const;
     std::string other_ca_file() const;
+    // What slapd wrote to stderr so far (with debug_level "stats": its operations).
+    std::string log() const;
 
     // As the rootdn. These throw std::runtime_error with the tool's stderr on failure.
     void add_ldif(std::string_view ldif);
