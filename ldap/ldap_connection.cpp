@@ -5,8 +5,10 @@
 // network from hanging the source thread; keepalive notices a dead peer.
 #include "ldap/ldap_connection.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -122,6 +124,22 @@ std::string describe_ldap_result(LDAP* ld, int code) {
     return text;
 }
 
+CleartextBind cleartext_bind_rule(DirectoryConfig::StartTls starttls, bool local_peer) {
+    if (local_peer) return CleartextBind::Allowed;
+    if (starttls == DirectoryConfig::StartTls::No) return CleartextBind::AllowedWithWarning;
+    return CleartextBind::Refused;
+}
+
+bool is_loopback_address(const std::string& numeric_address) {
+    in_addr v4{};
+    if (::inet_pton(AF_INET, numeric_address.c_str(), &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    if (::inet_pton(AF_INET6, numeric_address.c_str(), &v6) != 1) return false;
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+}
+
 LdapConnection::LdapConnection(const DirectoryConfig& config) : url_(config.source) {
     int rc = ldap_initialize(&ld_, url_.c_str());
     if (rc != LDAP_SUCCESS || ld_ == nullptr) {
@@ -188,14 +206,57 @@ void LdapConnection::start_tls(const DirectoryConfig& config) {
     // The server agreed to StartTLS (or it would have answered with an LDAP result code):
     // the handshake itself failed.
     if (rc == LDAP_CONNECT_ERROR) message += "; " + tls_failure_hint(config);
-    if (config.starttls == DirectoryConfig::StartTls::Demand) throw LdapError(rc, message);
+    // A failed handshake is not a server without TLS: it may be someone in the path.
+    if (config.starttls == DirectoryConfig::StartTls::Demand || rc == LDAP_CONNECT_ERROR)
+        throw LdapError(rc, message);
     logger().warning(message + "; continuing without TLS (starttls = try)");
+    starttls_failure_ = message;
+}
+
+std::string LdapConnection::peer_address() const {
+    sockaddr_storage peer{};
+    socklen_t length = sizeof peer;
+    const int fd = descriptor();
+    if (fd < 0 || ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0)
+        return "unknown";
+    if (peer.ss_family == AF_UNIX) return "";
+    char host[NI_MAXHOST] = "";
+    if (::getnameinfo(reinterpret_cast<sockaddr*>(&peer), length, host, sizeof host, nullptr, 0,
+                      NI_NUMERICHOST) != 0) {
+        return "unknown";
+    }
+    return host;
+}
+
+void LdapConnection::guard_cleartext_bind(const DirectoryConfig& config) {
+    const std::string peer = peer_address();
+    const bool local = peer.empty() || is_loopback_address(peer);
+    const std::string where = url_ + (local ? "" : " (" + peer + ")");
+    switch (cleartext_bind_rule(config.starttls, local)) {
+        case CleartextBind::Allowed:
+            return;
+        case CleartextBind::AllowedWithWarning:
+            logger().warning("sending the bind password of " + config.bind_dn + " to " + where +
+                             " WITHOUT TLS, because starttls = no: anyone on the network path "
+                             "can read it; use ldaps:// or starttls = demand");
+            return;
+        case CleartextBind::Refused:
+            throw LdapError(
+                LDAP_CONFIDENTIALITY_REQUIRED,
+                "not binding as " + config.bind_dn + " to " + where +
+                    ": the connection has no TLS (" +
+                    (starttls_failure_.empty() ? std::string("StartTLS not used")
+                                               : starttls_failure_) +
+                    ") and the bind password never goes in cleartext to a host that is not "
+                    "loopback; enable StartTLS on the server, or use ldaps://");
+    }
 }
 
 void LdapConnection::bind(const DirectoryConfig& config) {
     int rc = LDAP_SUCCESS;
     std::string who;
     if (!config.bind_dn.empty()) {
+        if (!ldap_tls_inplace(ld_)) guard_cleartext_bind(config);
         std::string password = read_bind_password(config);
         berval credentials{static_cast<ber_len_t>(password.size()), password.data()};
         rc = ldap_sasl_bind_s(ld_, config.bind_dn.c_str(), LDAP_SASL_SIMPLE, &credentials, nullptr,

@@ -87,6 +87,14 @@ TEST_F(LdapTlsWrongNameTest, StartTlsDemandRefusesACertificateForAnotherName) {
     expect_refused();
 }
 
+// A failed handshake is no reason to carry on without TLS: it may be an attacker's
+// certificate.
+TEST_F(LdapTlsWrongNameTest, StartTlsTryRefusesACertificateForAnotherName) {
+    config_.starttls = DirectoryConfig::StartTls::Try;
+    config_.tls_ca_file = slapd_.ca_file();
+    expect_refused();
+}
+
 TEST_F(LdapTlsSelfSignedTest, LdapsRefusesASelfSignedCertificate) {
     config_.source = slapd_.ldaps_url();
     config_.tls_ca_file = slapd_.ca_file();
