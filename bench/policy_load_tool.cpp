@@ -31,6 +31,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench/load_figures.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -297,11 +299,7 @@ Settings parse_arguments(int argc, char** argv) {
     return settings;
 }
 
-double percentile(const std::vector<uint32_t>& sorted, double fraction) {
-    if (sorted.empty()) return 0;
-    auto index = static_cast<std::size_t>(fraction * static_cast<double>(sorted.size() - 1));
-    return sorted[index] / 1000.0;
-}
+using mailpolicy::bench::percentile_us;
 
 }  // namespace
 
@@ -352,9 +350,9 @@ int main(int argc, char** argv) {
     std::printf(
         "RESULT connections=%d decisions=%zu decisions_per_s=%.0f p50_us=%.1f p99_us=%.1f "
         "max_us=%.1f refused=%llu dropped=%llu bad_replies=%llu actions=%s\n",
-        settings.connections, total.latencies_ns.size(), rate, percentile(total.latencies_ns, 0.50),
-        percentile(total.latencies_ns, 0.99), percentile(total.latencies_ns, 1.0),
-        static_cast<unsigned long long>(total.refused),
+        settings.connections, total.latencies_ns.size(), rate,
+        percentile_us(total.latencies_ns, 0.50), percentile_us(total.latencies_ns, 0.99),
+        percentile_us(total.latencies_ns, 1.0), static_cast<unsigned long long>(total.refused),
         static_cast<unsigned long long>(total.dropped),
         static_cast<unsigned long long>(total.bad_replies),
         actions.empty() ? "-" : actions.c_str());
