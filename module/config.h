@@ -55,6 +55,7 @@ struct SendmailConfig {
     std::string policy_url = "http://127.0.0.1:10046";
     std::string token_file;
     enum class OnUnavailable { Tempfail, Pass } on_unavailable = OnUnavailable::Tempfail;
+    std::string origin;  // empty: /etc/mailname, else the host name
 };
 
 struct AdminConfig {

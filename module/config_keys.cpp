@@ -69,6 +69,7 @@ constexpr ConfigKey kKeys[] = {
     {"sendmail.policy-url", "http://127.0.0.1:10046", "where mailpolicy-sendmail asks"},
     {"sendmail.token-file", "", "file with the bearer token for the policy URL"},
     {"sendmail.on-unavailable", "tempfail", "tempfail | pass"},
+    {"sendmail.origin", "", "domain for bare names; empty: /etc/mailname, else the host name"},
 
     {"admin.bind-dn", "", "DN the mailpolicy command binds as to edit LDAP"},
     {"admin.bind-password-file", "", "file with that DN's password"},

@@ -290,6 +290,7 @@ Config config_from_values(const std::map<std::string, std::string, std::less<>>&
         values.bad("sendmail.policy-url", "an http:// URL");
     }
     config.sendmail.token_file = values.text("sendmail.token-file");
+    config.sendmail.origin = values.text("sendmail.origin");
     config.sendmail.on_unavailable = static_cast<SendmailConfig::OnUnavailable>(
         values.choice("sendmail.on-unavailable", {"tempfail", "pass"}));
     config.admin.bind_dn = values.text("admin.bind-dn");
